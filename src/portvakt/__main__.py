@@ -1,0 +1,3 @@
+from portvakt.cli import main
+
+main()

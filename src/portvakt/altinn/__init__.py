@@ -1,0 +1,1 @@
+"""Altinn authorization: rights, delegations and PDP decisions."""

@@ -1,0 +1,1 @@
+"""Pure domain core: identifiers, clock, errors. No I/O, no framework."""

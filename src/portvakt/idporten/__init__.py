@@ -1,0 +1,1 @@
+"""ID-porten: the OpenID Connect provider for citizen login."""

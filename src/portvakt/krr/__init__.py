@@ -1,0 +1,1 @@
+"""KRR: Kontakt- og reservasjonsregisteret, the contact and reservation register."""

@@ -1,0 +1,1 @@
+"""RRH: Brønnøysund's register of beneficial owners (reelle rettighetshavere)."""

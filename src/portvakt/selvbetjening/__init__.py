@@ -1,0 +1,1 @@
+"""Selvbetjening: the self-service API and the Samarbeidsportalen web portal."""

@@ -1,0 +1,1 @@
+"""Storage adapters: SQLAlchemy tables and repositories, Alembic migrations, replay cache."""

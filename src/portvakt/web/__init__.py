@@ -1,0 +1,1 @@
+"""Shared HTTP plumbing: error rendering, trace ids, logging, metrics, security headers."""
