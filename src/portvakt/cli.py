@@ -19,7 +19,15 @@ app = typer.Typer(
 )
 
 # Command groups: (module, attribute, name). Each module owns its group's commands.
-COMMAND_GROUPS: tuple[tuple[str, str, str], ...] = ()
+COMMAND_GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("portvakt.testdata.cli", "testdata_app", "testdata"),
+    ("portvakt.maskinporten.testca_cli", "testca_app", "testca"),
+    ("portvakt.maskinporten.testca_cli", "testcert_app", "testcert"),
+    ("portvakt.maskinporten.keys_cli", "keys_app", "keys"),
+    ("portvakt.registry.cli", "admin_app", "admin"),
+)
+# Single commands: (module, attribute, name).
+COMMANDS: tuple[tuple[str, str, str], ...] = (("portvakt.client.cli", "token", "token"),)
 
 
 @app.command()
@@ -88,6 +96,9 @@ def _register_groups() -> None:
     for module_name, attribute, name in COMMAND_GROUPS:
         module = importlib.import_module(module_name)
         app.add_typer(getattr(module, attribute), name=name)
+    for module_name, attribute, name in COMMANDS:
+        module = importlib.import_module(module_name)
+        app.command(name=name)(getattr(module, attribute))
 
 
 _register_groups()

@@ -1,6 +1,10 @@
 """The relational schema, one module per area, all on one `metadata` (the Alembic target)."""
 
+from portvakt.storage.tables import keys as keys
 from portvakt.storage.tables import platform as platform
+from portvakt.storage.tables import population as population
+from portvakt.storage.tables import registry as registry
+from portvakt.storage.tables import testca as testca
 from portvakt.storage.tables.base import metadata as metadata
 
 __all__ = ["metadata"]

@@ -1,6 +1,6 @@
-"""Maskinporten crypto state: signing keys, test CA and certificates, JWT replay store.
+"""Built-in test CA: the CA itself, issued certificates and their revocation.
 
-Revision ID: 0004_maskinporten
+Revision ID: 0004_testca
 Revises: 0003_registry
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_maskinporten"
+revision = "0004_testca"
 down_revision = "0003_registry"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,1 @@
+"""Maskinporten token client for consumers (sync and async, caching)."""

@@ -1,0 +1,1 @@
+"""The deterministic synthetic national test population (identifiers-and-testdata.md Part B)."""
