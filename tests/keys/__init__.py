@@ -1,0 +1,1 @@
+"""Issuer signing keys, JWKS and metadata, the replay store, `portvakt keys`."""
