@@ -160,7 +160,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(database_url=database_url, data_dir=tmp_path / "data", _env_file=None)  # type: ignore[call-arg]
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", _env_file=None)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from rich.console import Console
 
 from portvakt.domain.errors import EnvironmentRefusal, PortvaktError
 from portvakt.settings import Settings, SettingsError, load_settings
+from portvakt.web.logging import configure_logging
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -31,11 +32,13 @@ def fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
 
 
 def settings_or_exit(**overrides: Any) -> Settings:
+    """Settings for a command, with logs configured to stderr (stdout carries only the command's output)."""
     try:
         settings = load_settings(**overrides)
         settings.check_startup()
     except SettingsError as exc:
         fail(f"portvakt: {exc}", EXIT_USAGE)
+    configure_logging(settings.effective_log_format, settings.log_level)
     return settings
 
 

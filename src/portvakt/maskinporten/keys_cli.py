@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
-import structlog
 import typer
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
@@ -38,22 +36,6 @@ T = TypeVar("T")
 ServiceOption = Annotated[str, typer.Option("--service", help=f"Whose keys: {', '.join(SIGNING_SERVICES)}.")]
 
 
-class _Stderr:
-    """Whatever sys.stderr is when a line is written."""
-
-    def write(self, text: str) -> int:
-        return sys.stderr.write(text)
-
-    def flush(self) -> None:
-        sys.stderr.flush()
-
-
-def _logs_to_stderr() -> None:
-    """Log lines (e.g. `signing_key_created`) go to stderr: stdout carries only the command's output."""
-    if not structlog.is_configured():
-        structlog.configure(logger_factory=structlog.PrintLoggerFactory(_Stderr()))  # type: ignore[arg-type]
-
-
 def _run(service: str, action: Callable[[SigningKeyManager], Awaitable[T]]) -> T:
     if service not in SIGNING_SERVICES:
         fail(
@@ -61,7 +43,6 @@ def _run(service: str, action: Callable[[SigningKeyManager], Awaitable[T]]) -> T
             EXIT_USAGE,
         )
     settings = settings_or_exit()
-    _logs_to_stderr()
 
     async def main() -> T:
         database = Database.connect(settings.database_url)

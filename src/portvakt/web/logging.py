@@ -18,6 +18,21 @@ def _add_trace_id(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dic
     return event_dict
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time of the record (CLI runners swap it)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(fmt: Literal["console", "json"], level: str = "INFO") -> None:
     """Configure structlog and route the standard library's (uvicorn, alembic) records through it."""
     shared: list[Any] = [
@@ -42,7 +57,7 @@ def configure_logging(fmt: Literal["console", "json"], level: str = "INFO") -> N
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]
