@@ -1,11 +1,56 @@
-"""Composition of the maskinporten service's HTTP app."""
+"""Composition of the maskinporten service's HTTP app: error family, routes, token pipeline and its ports."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import Iterable
+from typing import Final
 
+from fastapi import APIRouter, FastAPI
+
+from portvakt.maskinporten import discovery, testca_routes
+from portvakt.maskinporten.delegation import PreferInProcessDelegationChecker
+from portvakt.maskinporten.routes import build_router, maskinporten_renderer
+from portvakt.maskinporten.service import TokenEndpointConfig, TokenPorts, TokenService
+from portvakt.registry.reader import CachedRegistryReader
+from portvakt.settings import Settings
 from portvakt.web.service import Platform, new_service_app
+
+SERVICE: Final = "maskinporten"
+TOKEN_SERVICE_COMPONENT: Final = "maskinporten.token_service"  # noqa: S105
+
+
+def token_endpoint_config(settings: Settings) -> TokenEndpointConfig:
+    return TokenEndpointConfig(
+        issuer=settings.maskinporten_issuer,
+        env=settings.env.value,
+        default_lifetime=settings.maskinporten_default_token_lifetime,
+        altinn_issuer=settings.base_url("altinn") + "/",
+    )
+
+
+def assemble(platform: Platform, service: TokenService, routers: Iterable[APIRouter] = ()) -> FastAPI:
+    """The service app around a token pipeline (tests pass one built on in-memory ports)."""
+    render = maskinporten_renderer(platform.settings.maskinporten_issuer)
+    app = new_service_app(SERVICE, render=render)
+    for router in routers:
+        app.include_router(router)
+    platform.components[TOKEN_SERVICE_COMPONENT] = service
+    app.include_router(build_router(service, platform.metrics, render))
+    return app
 
 
 def build(platform: Platform) -> FastAPI:
-    return new_service_app("maskinporten")
+    routers = [discovery.build_router(platform), testca_routes.build_router(platform)]
+    delegations = PreferInProcessDelegationChecker(platform.components, platform.settings.base_url("altinn"))
+    platform.shutdown.append(delegations.aclose)
+    ports = TokenPorts(
+        registry=CachedRegistryReader(
+            platform.database, platform.clock, platform.settings.registry_cache_seconds
+        ),
+        signer=platform.components[discovery.SIGNER_COMPONENT],
+        replay=platform.components[discovery.REPLAY_COMPONENT],
+        certificates=platform.components[testca_routes.CERTIFICATES_COMPONENT],
+        delegations=delegations,
+    )
+    service = TokenService(token_endpoint_config(platform.settings), ports, platform.clock)
+    return assemble(platform, service, routers)

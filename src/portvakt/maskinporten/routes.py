@@ -1,0 +1,177 @@
+"""Maskinporten HTTP routes: `POST token` (maskinporten.md §4, §8 step 1, §9.1), error pages (§10.3)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import orjson
+from fastapi import APIRouter, Request
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.responses import HTMLResponse, Response
+
+from portvakt.domain.errors import NotFound, PortvaktError
+from portvakt.maskinporten.errors import CATALOGUE, MaskinportenError, display_template, from_oauth_error
+from portvakt.maskinporten.service import IssuedToken, TokenAttempt, TokenService
+from portvakt.oauth import jwt_bearer
+from portvakt.oauth.errors import OAuthError
+from portvakt.web.errors import ErrorRenderer, error_headers
+from portvakt.web.logging import get_logger
+from portvakt.web.metrics import Metrics
+from portvakt.web.trace import current_trace_id
+
+log = get_logger("portvakt.maskinporten.token")
+
+SERVICE: Final = "maskinporten"
+JSON_UTF8: Final = "application/json;charset=UTF-8"
+ERROR_PAGE_CSP: Final = (
+    "default-src 'none'; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+ERROR_PAGE_CACHE: Final = "public, max-age=3600"
+
+_templates = Environment(
+    loader=PackageLoader("portvakt.maskinporten", "templates"),
+    autoescape=select_autoescape(("html",)),
+    auto_reload=False,
+)
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """§8 step 1 after the method: content type, body ≤ 64 KiB (read no further), no duplicate parameter."""
+    jwt_bearer.check_content_type(request.headers.get("content-type"))
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > jwt_bearer.MAX_BODY_BYTES:
+        raise jwt_bearer.BodyTooLarge()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > jwt_bearer.MAX_BODY_BYTES:
+            raise jwt_bearer.BodyTooLarge()
+    return jwt_bearer.parse_form(bytes(body))
+
+
+def token_response(issued: IssuedToken) -> Response:
+    body = {
+        "access_token": issued.access_token,
+        "token_type": "Bearer",
+        "expires_in": issued.expires_in,
+        "scope": issued.scope,
+    }
+    return Response(
+        orjson.dumps(body),
+        headers={"Content-Type": JSON_UTF8, "Cache-Control": "no-store", "Pragma": "no-cache"},
+    )
+
+
+def maskinporten_renderer(issuer: str) -> ErrorRenderer:
+    """§10.1 for every error of the service: `error`, `error_description` + trace id, `error_uri`."""
+
+    def render(_request: Request, error: PortvaktError) -> Response:
+        if error.status_code >= 500 and not isinstance(error, MaskinportenError) and error.status_code != 503:
+            error = MaskinportenError("MP-900", hint=error.detail)
+        body = {"error": error.code, "error_description": f"{error.message} (trace_id: {current_trace_id()})"}
+        if isinstance(error, MaskinportenError):
+            body["error_uri"] = f"{issuer}errors/{error.mp_code}"
+        return Response(
+            orjson.dumps(body),
+            status_code=error.status_code,
+            headers={"Content-Type": JSON_UTF8, **error_headers(error)},
+        )
+
+    return render
+
+
+def wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "").lower()
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_page_headers() -> dict[str, str]:
+    return {"Content-Security-Policy": ERROR_PAGE_CSP, "Cache-Control": ERROR_PAGE_CACHE}
+
+
+def build_router(service: TokenService, metrics: Metrics, render: ErrorRenderer) -> APIRouter:
+    """`POST token` renders its own errors: one log event per request, no second error line."""
+    router = APIRouter()
+
+    async def token(request: Request) -> Response:
+        attempt = TokenAttempt()
+        try:
+            try:
+                form = await read_form(request)
+            except OAuthError as exc:
+                raise from_oauth_error(exc) from exc
+            issued = await service.token(form, attempt)
+        except MaskinportenError as exc:
+            metrics.token_errors.labels(SERVICE, exc.mp_code).inc()
+            log.info(
+                "token_request",
+                client_id=attempt.client_id,
+                outcome="refused" if exc.status_code < 500 else "failed",
+                code=exc.mp_code,
+                error=exc.error,
+                detail=exc.hint,
+                trace_id=current_trace_id(),
+            )
+            return render(request, exc)
+        except Exception:
+            metrics.token_errors.labels(SERVICE, "MP-900").inc()
+            log.info(
+                "token_request",
+                client_id=attempt.client_id,
+                outcome="failed",
+                code="MP-900",
+                trace_id=current_trace_id(),
+            )
+            raise
+        metrics.tokens_issued.labels(SERVICE, issued.client_amr).inc()
+        log.info(
+            "token_request",
+            client_id=attempt.client_id,
+            outcome="issued",
+            client_amr=issued.client_amr,
+            scope=issued.scope,
+            trace_id=current_trace_id(),
+        )
+        return token_response(issued)
+
+    # A plain Starlette route: the hot path needs no dependency resolution.
+    router.add_route("/token", token, methods=["POST"], include_in_schema=False)
+    router.add_api_route("/errors/", error_list, methods=["GET"], include_in_schema=False)
+    router.add_api_route("/errors/errors.css", error_stylesheet, methods=["GET"], include_in_schema=False)
+    router.add_api_route("/errors/{code}", error_page, methods=["GET"], include_in_schema=False)
+    return router
+
+
+async def error_list(request: Request) -> Response:
+    entries = list(CATALOGUE.values())
+    if wants_json(request):
+        return Response(
+            orjson.dumps([entry.as_json() for entry in entries]),
+            headers={"Content-Type": JSON_UTF8, "Cache-Control": ERROR_PAGE_CACHE},
+        )
+    html = _templates.get_template("error_list.html").render(entries=entries)
+    return HTMLResponse(html, headers=error_page_headers())
+
+
+async def error_page(request: Request, code: str) -> Response:
+    entry = CATALOGUE.get(code)
+    if entry is None:
+        raise NotFound(f"Unknown error code {code}")
+    if wants_json(request):
+        return Response(
+            orjson.dumps(entry.as_json()),
+            headers={"Content-Type": JSON_UTF8, "Cache-Control": ERROR_PAGE_CACHE},
+        )
+    variants = [display_template(variant.template) for variant in entry.variants]
+    html = _templates.get_template("error_page.html").render(entry=entry, variants=variants)
+    return HTMLResponse(html, headers=error_page_headers())
+
+
+async def error_stylesheet(_request: Request) -> Response:
+    loader = _templates.loader
+    assert loader is not None
+    source, _path, _uptodate = loader.get_source(_templates, "errors.css")
+    return Response(
+        source,
+        headers={"Content-Type": "text/css; charset=utf-8", "Cache-Control": ERROR_PAGE_CACHE},
+    )
