@@ -65,8 +65,10 @@ def configure_logging(fmt: Literal["console", "json"], level: str = "INFO") -> N
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # uvicorn's access log repeats what the request middleware logs, with the query string.
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # uvicorn's access log repeats what the request middleware logs, with the query string; httpx logs
+    # every outgoing request URL at INFO (it may carry codes or tokens in the query).
+    for noisy in ("uvicorn.access", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:
