@@ -17,6 +17,7 @@ from portvakt.oauth.errors import OAuthError
 from portvakt.web.errors import ErrorRenderer, error_headers
 from portvakt.web.logging import get_logger
 from portvakt.web.metrics import Metrics
+from portvakt.web.middleware import mark_request_logged
 from portvakt.web.trace import current_trace_id
 
 log = get_logger("portvakt.maskinporten.token")
@@ -94,6 +95,7 @@ def build_router(service: TokenService, metrics: Metrics, render: ErrorRenderer)
     router = APIRouter()
 
     async def token(request: Request) -> Response:
+        mark_request_logged(request.scope)
         attempt = TokenAttempt()
         try:
             try:

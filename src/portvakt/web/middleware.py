@@ -14,6 +14,7 @@ from portvakt.web.trace import new_trace_id, trace_id_from_traceparent, trace_id
 log = get_logger("portvakt.http")
 
 SERVICE_SCOPE_KEY = "portvakt.service"
+LOGGED_SCOPE_KEY = "portvakt.request_logged"
 TRACE_HEADER = "X-Trace-Id"
 
 BASE_SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
@@ -33,6 +34,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return str(value.decode("latin-1"))
     return None
+
+
+def mark_request_logged(scope: Scope) -> None:
+    """A route that writes its own, richer event for the request turns off the generic request line."""
+    scope[LOGGED_SCOPE_KEY] = True
 
 
 class PlatformMiddleware:
@@ -70,12 +76,13 @@ class PlatformMiddleware:
             service = scope.get(SERVICE_SCOPE_KEY, "platform")
             self.metrics.requests.labels(service, scope["method"], str(status)).inc()
             self.metrics.latency.labels(service).observe(elapsed)
-            log.info(
-                "request",
-                method=scope["method"],
-                path=scope["path"],
-                status=status,
-                service=service,
-                duration_ms=round(elapsed * 1000, 2),
-            )
+            if not scope.get(LOGGED_SCOPE_KEY):
+                log.info(
+                    "request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    service=service,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
             trace_id_var.reset(token)
