@@ -3,6 +3,7 @@
 python examples/consumer.py <client_id> <key.jwk.json> <scope> [api-url]
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import httpx
 
 from portvakt.client import MaskinportenClient, SigningKey
 
-ISSUER = "http://localhost:8080/maskinporten/"
+ISSUER = os.environ.get("MASKINPORTEN_ISSUER", "http://localhost:8080/maskinporten/")
 
 
 def main(client_id: str, key_file: str, scope: str, api_url: str | None = None) -> None:

@@ -58,9 +58,7 @@ def serve(
         services = parse_only(only)
     except ValueError as exc:
         fail(f"portvakt serve: {exc}", EXIT_USAGE)
-    if first_run:
-        prepare(settings, services)
-    print_welcome(settings, services)
+    print_welcome(settings, services, prepare(settings) if first_run else None)
     bind_port = port or urlsplit(settings.public_base).port or 8080
     if workers == 1:
         uvicorn.run(

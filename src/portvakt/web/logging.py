@@ -67,7 +67,7 @@ def configure_logging(fmt: Literal["console", "json"], level: str = "INFO") -> N
         logging.getLogger(name).propagate = True
     # uvicorn's access log repeats what the request middleware logs, with the query string; httpx logs
     # every outgoing request URL at INFO (it may carry codes or tokens in the query).
-    for noisy in ("uvicorn.access", "httpx", "httpcore"):
+    for noisy in ("uvicorn.access", "httpx", "httpcore", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
