@@ -36,7 +36,9 @@ def prepare(settings: Settings) -> FirstRun:
     """Migrate; bootstrap the platform organisation (selvbetjening.md §7); in test, the first time, the
     demo population and a ready demo client. Idempotent: every start may run it."""
     upgrade(settings.database_url)
-    generated = ensure_demo_population(settings.database_url, env=settings.env.value)
+    generated = ensure_demo_population(
+        settings.database_url, env=settings.env.value, platform_orgno=settings.platform_orgno or ""
+    )
     return FirstRun(population_generated=generated, demo_client=asyncio.run(_registry(settings)))
 
 
