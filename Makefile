@@ -41,7 +41,8 @@ format: setup
 	$(BIN)/ruff check --fix src tests bench
 
 bench: setup
-	$(BIN)/python bench/testdata.py
+	$(BIN)/python -m bench.testdata
+	$(BIN)/python -m bench.token
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
