@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from portvakt.domain.clock import FixedClock
 from portvakt.domain.errors import PortvaktError
+from portvakt.oauth.keys import b64url_uint, jwk_thumbprint
 from portvakt.registry.errors import (
     AccessDenied,
     ClientNotFound,
@@ -25,7 +26,7 @@ from portvakt.registry.errors import (
     ScopeAccessNotFound,
     ScopeNotFound,
 )
-from portvakt.registry.jwk import b64url_uint, generate_rsa_key, rsa_thumbprint
+from portvakt.registry.jwk import generate_rsa_key
 from portvakt.registry.model import AccessState, ClientSettings, ScopeSettings
 from portvakt.registry.service import RegistryService, client_secret_matches
 from portvakt.settings import Settings
@@ -768,7 +769,7 @@ async def test_generated_key_is_returned_once_and_only_its_public_half_stored(
     assert key is not None
     assert created.private_jwk is not None
     assert {"d", "p", "q", "dp", "dq", "qi"} <= set(created.private_jwk)
-    assert key.kid == rsa_thumbprint(key.public_jwk["n"], key.public_jwk["e"]) == created.private_jwk["kid"]
+    assert key.kid == jwk_thumbprint(key.public_jwk) == created.private_jwk["kid"]
     stored = await consumer.client_keys(created.client.client_id)
     assert [k.kid for k in stored] == [key.kid]
     assert stored[0].jwk == {**key.public_jwk}
@@ -1258,13 +1259,3 @@ async def test_key_operations_refuse(
     service = acting_as(scopes_for_clients, acting)
     await expect(service.replace_client_keys(client_id, [public_jwk()]), error, code, message)
     await expect(service.add_client_key(client_id, public_jwk()), error, code, message)
-
-
-def test_thumbprint_matches_rfc_7638_example() -> None:
-    n = (
-        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCi"
-        "FV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnY"
-        "b9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0"
-        "Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"
-    )
-    assert rsa_thumbprint(n, "AQAB") == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"

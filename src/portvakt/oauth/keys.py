@@ -40,7 +40,8 @@ def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def _b64url_uint(value: int) -> str:
+def b64url_uint(value: int) -> str:
+    """RFC 7518 §2 Base64urlUInt."""
     return b64url(value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big"))
 
 
@@ -63,7 +64,7 @@ def private_key_from_der(der: bytes) -> rsa.RSAPrivateKey:
 
 def rsa_public_members(key: rsa.RSAPublicKey) -> dict[str, str]:
     numbers = key.public_numbers()
-    return {"n": _b64url_uint(numbers.n), "e": _b64url_uint(numbers.e)}
+    return {"n": b64url_uint(numbers.n), "e": b64url_uint(numbers.e)}
 
 
 def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:

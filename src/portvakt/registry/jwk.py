@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import os
 import re
@@ -18,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from portvakt.oauth.keys import b64url_uint, jwk_thumbprint
 from portvakt.registry.errors import InvalidClientMetadata
 
 KEY_ALGORITHMS: frozenset[str] = frozenset({"RS256", "RS384", "RS512"})
@@ -29,20 +29,8 @@ MIN_MODULUS_BITS = 2048
 MAX_KEYS = 5
 
 
-def b64url_uint(value: int) -> str:
-    raw = value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
-
-
 def b64url_to_int(value: str) -> int:
     return int.from_bytes(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), "big")
-
-
-def rsa_thumbprint(n: str, e: str) -> str:
-    """RFC 7638 §3: SHA-256 over the required members in lexicographic order, no whitespace."""
-    canonical = json.dumps({"e": e, "kty": "RSA", "n": n}, separators=(",", ":"), sort_keys=True)
-    digest = hashlib.sha256(canonical.encode("utf-8")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -60,7 +48,7 @@ def generate_rsa_key(bits: int = 2048) -> GeneratedKey:
     numbers = private.private_numbers()
     public = numbers.public_numbers
     n, e = b64url_uint(public.n), b64url_uint(public.e)
-    kid = rsa_thumbprint(n, e)
+    kid = jwk_thumbprint({"kty": "RSA", "n": n, "e": e})
     public_jwk = {"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig", "n": n, "e": e}
     private_jwk = {
         **public_jwk,

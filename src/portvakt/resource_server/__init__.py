@@ -16,7 +16,7 @@ from portvakt.resource_server.errors import (
 )
 from portvakt.resource_server.introspection import ClientCredentials
 from portvakt.resource_server.issuers import Introspector, Issuer, KeyProvider
-from portvakt.resource_server.token import ScopeMode, ValidatedToken, valid_orgno
+from portvakt.resource_server.token import ScopeMode, ValidatedToken
 from portvakt.resource_server.validator import AsyncTokenValidator, Clock, TokenValidator
 
 __all__ = [
@@ -37,6 +37,5 @@ __all__ = [
     "TokenValidator",
     "ValidatedToken",
     "bearer_challenge",
-    "valid_orgno",
     "www_authenticate",
 ]

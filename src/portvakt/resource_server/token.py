@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+from portvakt.domain.identifiers import is_valid_orgnr
 from portvakt.resource_server.errors import (
     AudienceMismatch,
     ExpiredToken,
@@ -19,7 +20,6 @@ from portvakt.resource_server.errors import (
 ScopeMode = Literal["any", "all"]
 IssuerKind = Literal["maskinporten", "idporten"]
 ISO6523_AUTHORITY = "iso6523-actorid-upis"
-_ORGNO_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 _PID = re.compile(r"[0-9]{11}")
 
 
@@ -39,15 +39,6 @@ class ValidatedToken:
     claims: Mapping[str, Any]
 
 
-def valid_orgno(value: str) -> bool:
-    """Nine digits with a valid mod-11 check digit (maskinporten.md §1.4)."""
-    if len(value) != 9 or not value.isascii() or not value.isdigit():
-        return False
-    remainder = sum(int(d) * w for d, w in zip(value[:8], _ORGNO_WEIGHTS, strict=True)) % 11
-    check = 0 if remainder == 0 else 11 - remainder
-    return check != 10 and check == int(value[8])
-
-
 def _orgno_of(claim: object, name: str) -> str:
     if not isinstance(claim, dict) or claim.get("authority") != ISO6523_AUTHORITY:
         raise InvalidToken(f"The token's {name} is not an ISO 6523 object")
@@ -55,7 +46,7 @@ def _orgno_of(claim: object, name: str) -> str:
     if not isinstance(identifier, str) or not identifier.startswith("0192:"):
         raise InvalidToken(f"The token's {name} is not an ISO 6523 object")
     orgno = identifier.removeprefix("0192:")
-    if not valid_orgno(orgno):
+    if not is_valid_orgnr(orgno):
         raise InvalidToken(f"The token's {name} has an invalid organisation number")
     return orgno
 
