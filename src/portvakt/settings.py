@@ -192,7 +192,8 @@ class Settings(BaseSettings):
             raise SettingsError("PORTVAKT_ENV=prod requires PORTVAKT_IDPORTEN_AUTHENTICATORS")
         if self.is_sqlite and not self.allow_sqlite_in_prod:
             raise SettingsError(
-                "PORTVAKT_ENV=prod requires PostgreSQL; set PORTVAKT_ALLOW_SQLITE_IN_PROD=true to run on SQLite"
+                "PORTVAKT_ENV=prod requires PostgreSQL; "
+                "set PORTVAKT_ALLOW_SQLITE_IN_PROD=true to run on SQLite"
             )
 
 

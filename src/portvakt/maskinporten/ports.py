@@ -109,4 +109,6 @@ class ReplayStore(Protocol):
 class DelegationChecker(Protocol):
     """The Altinn port (§7.3): in-process or HTTP adapter. Raises Unavailable on failure (→ MP-901)."""
 
-    async def has_maskinporten_delegation(self, consumer_orgno: str, supplier_orgno: str, scope: str) -> bool: ...
+    async def has_maskinporten_delegation(
+        self, consumer_orgno: str, supplier_orgno: str, scope: str
+    ) -> bool: ...
