@@ -25,6 +25,8 @@ COMMAND_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("portvakt.maskinporten.testca_cli", "testcert_app", "testcert"),
     ("portvakt.maskinporten.keys_cli", "keys_app", "keys"),
     ("portvakt.registry.cli", "admin_app", "admin"),
+    ("portvakt.rrh.cli", "rrh_app", "rrh"),
+    ("portvakt.audit.cli", "lookup_audit_app", "lookup-audit"),
 )
 # Single commands: (module, attribute, name).
 COMMANDS: tuple[tuple[str, str, str], ...] = (("portvakt.client.cli", "token", "token"),)

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Protocol
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import redis.asyncio as aioredis
 import structlog
 from redis.exceptions import RedisError
-from sqlalchemy import delete, insert
+from sqlalchemy import bindparam, delete, insert
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.pool import NullPool
 
 from portvakt.domain.clock import Clock, SystemClock
 from portvakt.oauth.replay import MIN_RETENTION, ReplayStoreUnavailable
 from portvakt.settings import Settings
-from portvakt.storage.engine import Database
+from portvakt.storage.engine import Database, create_sync_engine
 from portvakt.storage.tables.keys import jwt_replay
 
 if TYPE_CHECKING:
@@ -42,6 +46,82 @@ class ManagedReplayStore(Protocol):
     async def stop(self) -> None: ...
 
 
+def _sqlite_statement(statement: Any) -> str:
+    return str(statement.compile(dialect=sqlite.dialect(paramstyle="named")))
+
+
+_SQLITE_INSERT: Final = _sqlite_statement(
+    insert(jwt_replay).values(key=bindparam("key"), expires_at=bindparam("expires_at"))
+)
+_SQLITE_DELETE_EXPIRED: Final = _sqlite_statement(
+    delete(jwt_replay).where(jwt_replay.c.key == bindparam("key"), jwt_replay.c.expires_at < bindparam("now"))
+)
+
+
+class _SqliteWriter:
+    """The SQLite path of `SqlReplayStore.first_use`: one thread holding one connection of its own, so
+    that a first use is a single hop off the event loop (INSERT and COMMIT together) and the process's
+    writes never queue on SQLite's lock behind each other. Other processes' writes wait on busy_timeout
+    in this thread, never on the event loop."""
+
+    def __init__(self, url: str, clock: Clock) -> None:
+        self._url = url
+        self._clock = clock
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replay-sqlite")
+        self._connection: Any = None  # the engine's DBAPI connection; used only on the executor's thread
+
+    async def first_use(self, key: str, expires_at: int) -> bool:
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._first_use, key, expires_at
+        )
+
+    async def close(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self._close)
+        self._executor.shutdown(wait=True)
+
+    def _first_use(self, key: str, expires_at: int) -> bool:
+        row = {"key": key, "expires_at": expires_at}
+        try:
+            connection = self._connect()
+            try:
+                connection.execute(_SQLITE_INSERT, row)
+                connection.commit()
+                return True
+            except sqlite3.IntegrityError:
+                connection.rollback()
+            # Seen before; the row may have expired but not yet been purged: overwrite it atomically.
+            try:
+                deleted = connection.execute(
+                    _SQLITE_DELETE_EXPIRED, {"key": key, "now": self._clock.timestamp()}
+                )
+                if deleted.rowcount == 0:
+                    connection.rollback()
+                    return False
+                connection.execute(_SQLITE_INSERT, row)
+                connection.commit()
+                return True
+            except sqlite3.IntegrityError:
+                connection.rollback()
+                return False  # another process re-inserted it first
+        except sqlite3.Error as exc:
+            self._close()
+            raise ReplayStoreUnavailable(f"replay table: {type(exc).__name__}") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            engine = create_sync_engine(self._url, poolclass=NullPool)
+            self._connection = engine.raw_connection()
+            engine.dispose()
+        connection: sqlite3.Connection = self._connection.driver_connection
+        return connection
+
+    def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(sqlite3.Error):
+                connection.close()
+
+
 class SqlReplayStore:
     """Table `jwt_replay`: a plain INSERT; a unique-key violation is a replay."""
 
@@ -50,8 +130,14 @@ class SqlReplayStore:
         self._clock = clock
         self._purge_seconds = purge_seconds
         self._task: asyncio.Task[None] | None = None
+        self._on_sqlite = database.backend == "sqlite"
+        self._sqlite: _SqliteWriter | None = None
 
     async def first_use(self, key: str, expires_at: int) -> bool:
+        if self._on_sqlite:
+            if self._sqlite is None:
+                self._sqlite = _SqliteWriter(self.database.url, self._clock)
+            return await self._sqlite.first_use(key, expires_at)
         row = {"key": key, "expires_at": expires_at}
         try:
             try:
@@ -95,6 +181,9 @@ class SqlReplayStore:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        writer, self._sqlite = self._sqlite, None
+        if writer is not None:
+            await writer.close()
 
     async def _purge_loop(self) -> None:
         while True:
