@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -18,6 +19,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portvakt.commandline import EXIT_USAGE, JsonOption, cli_errors, emit_json, fail, settings_or_exit, stdout
 from portvakt.domain.clock import SystemClock
+from portvakt.registry.admin import KEEP, AdminService, admin_service
+from portvakt.registry.audit import AuditEvent, audit_event_json
 from portvakt.registry.jwk import write_private_key
 from portvakt.registry.model import (
     ClientSettings,
@@ -25,12 +28,13 @@ from portvakt.registry.model import (
     access_json,
     client_json,
     delegation_source_json,
+    format_timestamp,
     key_set_json,
     organisation_json,
     scope_json,
 )
-from portvakt.registry.repository import registry_service
 from portvakt.registry.service import Actor, RegistryService
+from portvakt.registry.users import PortalUser, user_json
 from portvakt.settings import Settings
 from portvakt.storage.engine import Database, null_pool_sync_engine
 from portvakt.storage.migrate import head_revision
@@ -51,12 +55,14 @@ scope_app = typer.Typer(help="Scopes.", no_args_is_help=True)
 access_app = typer.Typer(help="Scope access for consumer organisations.", no_args_is_help=True)
 client_app = typer.Typer(help="Clients (integrations) and their keys.", no_args_is_help=True)
 source_app = typer.Typer(help="Delegation sources.", no_args_is_help=True)
+user_app = typer.Typer(help="Portal users and their rights.", no_args_is_help=True)
 admin_app.add_typer(org_app, name="org")
 admin_app.add_typer(prefix_app, name="prefix")
 admin_app.add_typer(scope_app, name="scope")
 admin_app.add_typer(access_app, name="access")
 admin_app.add_typer(client_app, name="client")
 admin_app.add_typer(source_app, name="delegation-source")
+admin_app.add_typer(user_app, name="user")
 
 OrgnoOption = Annotated[
     str | None, typer.Option("--orgno", "--orgnr", help="Organisation number (9 digits).", show_default=False)
@@ -76,7 +82,7 @@ def _schema_revision(url: str) -> str | None:
         engine.dispose()
 
 
-def _run(work: Callable[[RegistryService, Settings], Awaitable[T]]) -> T:
+def _run(work: Callable[[AdminService, Settings], Awaitable[T]]) -> T:
     """Run one use case on a fresh connection as the platform administrator (channel `cli`)."""
     settings = settings_or_exit()
     try:
@@ -89,7 +95,7 @@ def _run(work: Callable[[RegistryService, Settings], Awaitable[T]]) -> T:
     async def main() -> T:
         database = Database.connect(settings.database_url)
         try:
-            service = registry_service(settings, database, SystemClock(), Actor.cli())
+            service = admin_service(settings, database, SystemClock(), Actor.cli())
             return await work(service, settings)
         finally:
             await database.dispose()
@@ -197,18 +203,118 @@ def org_show(
 
 
 @org_app.command("list")
-def org_list(json_output: bool = JsonOption) -> None:
-    """List the active organisations."""
+def org_list(
+    include_inactive: Annotated[
+        bool, typer.Option("--all", help="Include deactivated organisations.")
+    ] = False,
+    json_output: bool = JsonOption,
+) -> None:
+    """List the active organisations (with --all also the deactivated ones)."""
 
-    async def work(service: RegistryService, _settings: Settings) -> Any:
-        return await service.list_organisations()
+    async def work(service: AdminService, _settings: Settings) -> Any:
+        return await service.list_organisations(include_inactive=include_inactive)
 
     organisations = _run(work)
     if json_output:
         emit_json([organisation_json(organisation) for organisation in organisations])
         return
     for organisation in organisations:
-        stdout.print(f"{organisation.orgno}  {organisation.name}", markup=False, highlight=False)
+        state = "" if organisation.active else "  (deactivated)"
+        stdout.print(f"{organisation.orgno}  {organisation.name}{state}", markup=False, highlight=False)
+
+
+def _merged_mercantile(
+    current: Any,
+    reference: str | None,
+    email: str | None,
+    address: str | None,
+    points: list[str] | None,
+) -> Any:
+    """The organisation's mercantile data with the given CLI options applied ("" clears a text)."""
+    if reference is None and email is None and address is None and points is None:
+        return KEEP
+    document = dict(current or {})
+    invoice = dict(document.get("invoice") or {})
+    for member, value in (("reference", reference), ("email", email), ("address", address)):
+        if value is not None:
+            invoice[member] = value or None
+    document["invoice"] = invoice
+    if points is not None:
+        document["notification_points"] = [point for point in points if point]
+    return document
+
+
+@org_app.command("update")
+def org_update(  # noqa: PLR0917 - one parameter per CLI option
+    orgno_argument: Annotated[str | None, typer.Argument(metavar="[ORGNO]", show_default=False)] = None,
+    orgno: OrgnoOption = None,
+    name: Annotated[str | None, typer.Option("--name", show_default=False)] = None,
+    domains: Annotated[
+        list[str] | None,
+        typer.Option("--domain", help="E-mail domain (repeatable; replaces the set).", show_default=False),
+    ] = None,
+    no_domains: Annotated[bool, typer.Option("--no-domains", help="Remove every e-mail domain.")] = False,
+    terms_signed: Annotated[
+        bool | None, typer.Option("--terms-signed/--terms-not-signed", show_default=False)
+    ] = None,
+    invoice_reference: Annotated[str | None, typer.Option("--invoice-reference", show_default=False)] = None,
+    invoice_email: Annotated[str | None, typer.Option("--invoice-email", show_default=False)] = None,
+    invoice_address: Annotated[str | None, typer.Option("--invoice-address", show_default=False)] = None,
+    notification_points: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--notification-point",
+            help="Notification e-mail (repeatable; replaces the list).",
+            show_default=False,
+        ),
+    ] = None,
+    json_output: bool = JsonOption,
+) -> None:
+    """Change an organisation's name, e-mail domains, terms or mercantile data."""
+    number = _one("the organisation number", orgno_argument, orgno)
+    if no_domains and domains:
+        fail("Use either --domain or --no-domains", EXIT_USAGE)
+    chosen_domains: Any = [] if no_domains else (domains if domains is not None else KEEP)
+
+    async def work(service: AdminService, _settings: Settings) -> Any:
+        current = await service.get_organisation(number)
+        mercantile = _merged_mercantile(
+            current.mercantile, invoice_reference, invoice_email, invoice_address, notification_points
+        )
+        return await service.update_organisation(
+            number,
+            name=name if name is not None else KEEP,
+            email_domains=chosen_domains,
+            terms_signed=terms_signed if terms_signed is not None else KEEP,
+            mercantile=mercantile,
+        )
+
+    organisation = _run(work)
+    _show(
+        organisation_json(organisation),
+        json_output,
+        f"Organisation {organisation.orgno} ({organisation.name}) updated",
+    )
+
+
+@org_app.command("deactivate")
+def org_deactivate(
+    orgno_argument: Annotated[str | None, typer.Argument(metavar="[ORGNO]", show_default=False)] = None,
+    orgno: OrgnoOption = None,
+    json_output: bool = JsonOption,
+) -> None:
+    """Deactivate an organisation (nothing is deleted)."""
+    number = _one("the organisation number", orgno_argument, orgno)
+
+    async def work(service: AdminService, _settings: Settings) -> Any:
+        return await service.deactivate_organisation(number)
+
+    organisation = _run(work)
+    _show(
+        organisation_json(organisation),
+        json_output,
+        f"Organisation {organisation.orgno} ({organisation.name}) is deactivated",
+    )
 
 
 # -- prefixes ---------------------------------------------------------------------------------------
@@ -234,6 +340,26 @@ def prefix_assign(
         {"prefix": assigned.prefix, "orgno": assigned.orgno},
         json_output,
         f"Prefix '{assigned.prefix}' is assigned to organisation {assigned.orgno}",
+    )
+
+
+@prefix_app.command("revoke")
+def prefix_revoke(
+    prefix_argument: Annotated[str | None, typer.Argument(metavar="[PREFIX]", show_default=False)] = None,
+    prefix: Annotated[str | None, typer.Option("--prefix", show_default=False)] = None,
+    json_output: bool = JsonOption,
+) -> None:
+    """Take a prefix back from its organisation (refused while scopes use it)."""
+    chosen_prefix = _one("the prefix", prefix_argument, prefix)
+
+    async def work(service: AdminService, _settings: Settings) -> Any:
+        return await service.unassign_prefix(chosen_prefix)
+
+    organisation = _run(work)
+    _show(
+        {"prefix": chosen_prefix.strip().rstrip(":"), "orgno": organisation.orgno},
+        json_output,
+        f"Prefix '{chosen_prefix}' is no longer assigned to organisation {organisation.orgno}",
     )
 
 
@@ -515,3 +641,159 @@ def source_add(
 
     source = _run(work)
     _show(delegation_source_json(source), json_output, f"Delegation source {source.name} ({source.issuer})")
+
+
+# -- portal users -----------------------------------------------------------------------------------
+
+
+def _user_line(user: PortalUser) -> str:
+    rights = ", ".join(user.rights) or "-"
+    state = "" if user.active else "  (deactivated)"
+    pid = "  pid: set" if user.pid else ""
+    return f"{user.email}  {user.name}  org {user.orgno}  rights: {rights}{pid}{state}"
+
+
+@user_app.command("list")
+def user_list(orgno: OrgnoOption = None, json_output: bool = JsonOption) -> None:
+    """List portal users, optionally of one organisation."""
+
+    async def work(service: AdminService, _settings: Settings) -> Any:
+        return await service.list_users(orgno=orgno)
+
+    users = _run(work)
+    if json_output:
+        emit_json([user_json(user) for user in users])
+        return
+    for user in users:
+        stdout.print(_user_line(user), markup=False, highlight=False)
+
+
+@user_app.command("show")
+def user_show(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+    json_output: bool = JsonOption,
+) -> None:
+    """Show one portal user."""
+
+    async def work(service: AdminService, _settings: Settings) -> Any:
+        return await service.get_user(email, by_email=True)
+
+    user = _run(work)
+    _show(user_json(user), json_output, _user_line(user))
+
+
+@user_app.command("set-pid")
+def user_set_pid(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+    pid: Annotated[str, typer.Argument(help="National identity number (11 digits).")],
+    json_output: bool = JsonOption,
+) -> None:
+    """Bind a national identity number to a user (needed for ID-porten login)."""
+
+    async def work(service: AdminService, _settings: Settings) -> Any:
+        return await service.set_user_pid(email, pid)
+
+    user = _run(work)
+    _show(user_json(user), json_output, f"National identity number set for {user.email}")
+
+
+def _right_command(grant: bool) -> Callable[..., None]:
+    def command(
+        email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+        right: Annotated[str, typer.Argument(metavar="RIGHT", help="APIer, integrasjoner or leverandør.")],
+        json_output: bool = JsonOption,
+    ) -> None:
+        async def work(service: AdminService, _settings: Settings) -> Any:
+            if grant:
+                return await service.grant_right(email, right)
+            return await service.revoke_right(email, right)
+
+        user = _run(work)
+        rights = ", ".join(user.rights) or "none"
+        _show(user_json(user), json_output, f"Rights of {user.email}: {rights}")
+
+    command.__doc__ = (
+        "Grant a right (APIer, integrasjoner, leverandør; ASCII aliases apier, leverandor)."
+        if grant
+        else "Revoke a right (APIer, integrasjoner, leverandør; ASCII aliases apier, leverandor)."
+    )
+    return command
+
+
+user_app.command("grant")(_right_command(grant=True))
+user_app.command("revoke")(_right_command(grant=False))
+
+
+@user_app.command("set-org")
+def user_set_org(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+    orgno: Annotated[str, typer.Argument(metavar="ORGNO", help="Organisation number.")],
+    json_output: bool = JsonOption,
+) -> None:
+    """Move a user to another organisation."""
+
+    async def work(service: AdminService, _settings: Settings) -> Any:
+        return await service.set_user_org(email, orgno)
+
+    user = _run(work)
+    _show(user_json(user), json_output, f"{user.email} now represents organisation {user.orgno}")
+
+
+@user_app.command("deactivate")
+def user_deactivate(
+    email: Annotated[str, typer.Argument(help="The user's e-mail address.")],
+    json_output: bool = JsonOption,
+) -> None:
+    """Deactivate a portal user."""
+
+    async def work(service: AdminService, _settings: Settings) -> Any:
+        return await service.deactivate_user(email, by_email=True)
+
+    user = _run(work)
+    _show(user_json(user), json_output, f"User {user.email} is deactivated")
+
+
+# -- change log -------------------------------------------------------------------------------------
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        fail(
+            f"Invalid --since: {value} (use an ISO 8601 date or time, e.g. 2026-01-31 or 2026-01-31T12:00Z)",
+            EXIT_USAGE,
+        )
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _event_line(event: AuditEvent) -> str:
+    org = event.acting_orgno or "-"
+    return (
+        f"{format_timestamp(event.occurred)}  {event.channel}  {event.actor} ({org})  {event.action}  "
+        f"{event.entity_type} {event.entity_id}"
+    )
+
+
+@admin_app.command("audit")
+def audit(
+    orgno: OrgnoOption = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only changes at or after this ISO 8601 date/time (UTC).")
+    ] = None,
+    json_output: bool = JsonOption,
+) -> None:
+    """The change log (selvbetjening.md §9), oldest first; --orgno: changes by or of that organisation."""
+    start = _parse_since(since)
+
+    async def work(service: AdminService, _settings: Settings) -> Any:
+        return await service.audit_events(orgno=orgno, since=start)
+
+    events = _run(work)
+    if json_output:
+        emit_json([audit_event_json(event) for event in events])
+        return
+    for event in events:
+        stdout.print(_event_line(event), markup=False, highlight=False)
