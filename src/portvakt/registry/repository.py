@@ -11,11 +11,12 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, insert, select, update
+from sqlalchemy import Row, and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from portvakt.domain.clock import Clock
 from portvakt.maskinporten import ports
+from portvakt.registry.admin_repository import SqlAuditLog, SqlOrganisationChanges, SqlPortalUsers
 from portvakt.registry.model import (
     AccessState,
     ApiScope,
@@ -341,6 +342,14 @@ class SqlScopes:
             query = query.where(scopes.c.active.is_(True))
         return [_scope_from_row(row) for row in await self.connection.execute(query)]
 
+    async def list_public(self) -> list[ApiScope]:
+        query = (
+            select(scopes)
+            .where(scopes.c.active.is_(True), scopes.c.visibility == "PUBLIC")
+            .order_by(scopes.c.name)
+        )
+        return [_scope_from_row(row) for row in await self.connection.execute(query)]
+
     async def add(self, scope: ApiScope) -> None:
         await self.connection.execute(
             insert(scopes).values(
@@ -409,6 +418,17 @@ class SqlAccesses:
             query = query.where(scope_access.c.state == AccessState.APPROVED.value)
         return [_access_from_row(row) for row in await self.connection.execute(query)]
 
+    async def list_for_consumer(self, consumer_orgno: str) -> list[ScopeAccess]:
+        query = (
+            self._query()
+            .where(
+                scope_access.c.consumer_orgno == consumer_orgno,
+                scope_access.c.state == AccessState.APPROVED.value,
+            )
+            .order_by(scope_access.c.scope)
+        )
+        return [_access_from_row(row) for row in await self.connection.execute(query)]
+
     async def approved_scopes(self, consumer_orgno: str, names: Sequence[str]) -> set[str]:
         if not names:
             return set()
@@ -440,6 +460,28 @@ class SqlClients:
 
     async def add(self, client: ClientRegistration) -> None:
         await self.connection.execute(insert(clients).values(**_client_values(client)))
+
+    async def update(self, client: ClientRegistration) -> None:
+        values = _client_values(client)
+        del values["client_id"]
+        await self.connection.execute(
+            update(clients).where(clients.c.client_id == client.client_id).values(**values)
+        )
+
+    async def list_for_org(
+        self, orgno: str, *, own: bool, supplied: bool, include_inactive: bool
+    ) -> list[ClientRegistration]:
+        conditions = []
+        if own:
+            conditions.append(clients.c.client_orgno == orgno)
+        if supplied:
+            conditions.append(and_(clients.c.supplier_orgno == orgno, clients.c.client_orgno != orgno))
+        if not conditions:
+            return []
+        query = select(clients).where(or_(*conditions)).order_by(clients.c.created, clients.c.client_id)
+        if not include_inactive:
+            query = query.where(clients.c.active.is_(True))
+        return [_client_from_row(row) for row in await self.connection.execute(query)]
 
     async def keys(self, client_id: str) -> list[RegisteredKey]:
         rows = await self.connection.execute(
@@ -484,6 +526,9 @@ class SqlRegistryUnit:
         self._scopes = SqlScopes(connection)
         self._accesses = SqlAccesses(connection)
         self._clients = SqlClients(connection)
+        self._audit = SqlAuditLog(connection)
+        self._users = SqlPortalUsers(connection)
+        self._organisation_changes = SqlOrganisationChanges(connection)
 
     @property
     def organisations(self) -> SqlOrganisations:
@@ -508,6 +553,19 @@ class SqlRegistryUnit:
     @property
     def clients(self) -> SqlClients:
         return self._clients
+
+    @property
+    def audit(self) -> SqlAuditLog:
+        """The change log (portvakt.registry.audit): rows share this transaction."""
+        return self._audit
+
+    @property
+    def users(self) -> SqlPortalUsers:
+        return self._users
+
+    @property
+    def organisation_changes(self) -> SqlOrganisationChanges:
+        return self._organisation_changes
 
 
 class SqlRegistryStore:

@@ -13,7 +13,7 @@ import hmac
 import re
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from portvakt.domain.clock import Clock
 from portvakt.domain.identifiers import InvalidOrgnr, parse_orgnr
 from portvakt.maskinporten.ports import JWT_BEARER
+from portvakt.registry.audit import Audited, AuditLog, ClientKeys, record_change
 from portvakt.registry.errors import (
     AccessDenied,
     ClientNotFound,
@@ -37,6 +38,7 @@ from portvakt.registry.errors import (
     ScopeNotFound,
 )
 from portvakt.registry.jwk import check_key, check_key_set, generate_rsa_key
+from portvakt.registry.mercantile import normalise_mercantile
 from portvakt.registry.model import (
     AUTHORIZATION_CODE,
     INTEGRATION_TYPES,
@@ -140,6 +142,10 @@ class ScopeRepository(Protocol):
 
     async def list_owned(self, orgno: str, *, include_inactive: bool = False) -> list[ApiScope]: ...
 
+    async def list_public(self) -> list[ApiScope]:
+        """Active `PUBLIC` scopes of every organisation, by name."""
+        ...
+
     async def add(self, scope: ApiScope) -> None: ...
 
     async def update(self, scope: ApiScope) -> None:
@@ -158,6 +164,10 @@ class AccessRepository(Protocol):
 
     async def approved_scopes(self, consumer_orgno: str, scopes: Sequence[str]) -> set[str]: ...
 
+    async def list_for_consumer(self, consumer_orgno: str) -> list[ScopeAccess]:
+        """The consumer's `APPROVED` rows, by scope name."""
+        ...
+
 
 class ClientRepository(Protocol):
     async def get(self, client_id: str) -> ClientRegistration | None: ...
@@ -165,6 +175,16 @@ class ClientRepository(Protocol):
     async def existing_ids(self, client_ids: Sequence[str]) -> set[str]: ...
 
     async def add(self, client: ClientRegistration) -> None: ...
+
+    async def update(self, client: ClientRegistration) -> None:
+        """Replace every stored field of the client (by client_id)."""
+        ...
+
+    async def list_for_org(
+        self, orgno: str, *, own: bool, supplied: bool, include_inactive: bool
+    ) -> list[ClientRegistration]:
+        """Clients owned by `orgno` (`own`) and/or managed by it for others (`supplied`)."""
+        ...
 
     async def keys(self, client_id: str) -> list[RegisteredKey]: ...
 
@@ -195,6 +215,11 @@ class RegistryUnit(Protocol):
 
     @property
     def clients(self) -> ClientRepository: ...
+
+    @property
+    def audit(self) -> AuditLog:
+        """The change log (§9); every mutating use case records through it (see `RegistryService._audit`)."""
+        ...
 
 
 class RegistryStore(Protocol):
@@ -252,8 +277,8 @@ def _scope_settings_errors(settings: ScopeSettings) -> str | None:
             settings.long_description is None
             or (isinstance(settings.long_description, str) and len(settings.long_description) <= 4000),
         ),
-        ("visibility", settings.visibility in {v.value for v in Visibility}),
-        ("token_type", settings.token_type in {t.value for t in TokenType}),
+        ("visibility", isinstance(settings.visibility, str) and settings.visibility in set(Visibility)),
+        ("token_type", isinstance(settings.token_type, str) and settings.token_type in set(TokenType)),
         ("at_max_age", _int_in(settings.at_max_age, 0, 86400)),
         ("authorization_max_lifetime", _int_in(settings.authorization_max_lifetime, 0, 31536000)),
         ("requires_user_consent", isinstance(settings.requires_user_consent, bool)),
@@ -262,7 +287,8 @@ def _scope_settings_errors(settings: ScopeSettings) -> str | None:
         ("accessible_for_all", isinstance(settings.accessible_for_all, bool)),
         (
             "allowed_integration_types",
-            all(t in INTEGRATION_TYPES for t in settings.allowed_integration_types),
+            isinstance(settings.allowed_integration_types, tuple | list)
+            and all(t in INTEGRATION_TYPES for t in settings.allowed_integration_types),
         ),
         (
             "delegation_source",
@@ -270,7 +296,8 @@ def _scope_settings_errors(settings: ScopeSettings) -> str | None:
         ),
         (
             "enforced_aud_for_introspection",
-            all(isinstance(c, str) and c for c in settings.enforced_aud_for_introspection),
+            isinstance(settings.enforced_aud_for_introspection, tuple | list)
+            and all(isinstance(c, str) and c for c in settings.enforced_aud_for_introspection),
         ),
     )
     for name, ok in checks:
@@ -344,6 +371,15 @@ class RegistryService:
         if not self.actor.admin:
             raise AccessDenied("Admin API requires the platform organisation")
 
+    async def _audit(
+        self, unit: RegistryUnit, action: str, *, before: Audited | None = None, after: Audited | None = None
+    ) -> None:
+        """§9: one change-log row in the change's own transaction (portvakt.registry.audit)."""
+        acting = self.actor.orgno or (self.platform_orgno if self.actor.admin else None)
+        await record_change(
+            unit, self.actor, self.clock.now(), action, before=before, after=after, acting_orgno=acting
+        )
+
     async def _acting_org(self, unit: RegistryUnit, orgno: str | None, *, change: bool) -> Organisation:
         """§2 step 2: the acting organisation is registered, active and (for changes) has signed the terms."""
         if orgno is None:
@@ -359,26 +395,28 @@ class RegistryService:
             raise AccessDenied(f"Organisation {orgno} has not signed the terms of use")
         return organisation
 
-    async def _owned_scope(self, unit: RegistryUnit, name: str, orgno: str | None) -> ApiScope:
+    async def _owned_scope(
+        self, unit: RegistryUnit, name: str, orgno: str | None, *, change: bool = True
+    ) -> ApiScope:
         scope = await unit.scopes.get(name)
         if scope is None:
             raise ScopeNotFound()
         if orgno is None and self.actor.admin:
             return scope
-        acting = await self._acting_org(unit, orgno, change=True)
+        acting = await self._acting_org(unit, orgno, change=change)
         if scope.owner_orgno != acting.orgno:
             raise AccessDenied("Scope belongs to another organisation")
         return scope
 
     async def _managed_client(
-        self, unit: RegistryUnit, client_id: str, orgno: str | None
+        self, unit: RegistryUnit, client_id: str, orgno: str | None, *, change: bool = True
     ) -> ClientRegistration:
         client = await unit.clients.get(client_id)
         if client is None:
             raise ClientNotFound()
         if orgno is None and self.actor.admin:
             return client
-        acting = await self._acting_org(unit, orgno, change=True)
+        acting = await self._acting_org(unit, orgno, change=change)
         if acting.orgno not in (client.client_orgno, client.supplier_orgno):
             raise AccessDenied("Client belongs to another organisation")
         return client
@@ -395,29 +433,30 @@ class RegistryService:
         created: list[str] = []
         async with self.store.transaction() as unit:
             if await unit.organisations.get(orgno) is None:
-                await unit.organisations.add(
-                    Organisation(
-                        orgno=orgno,
-                        name=PLATFORM_ORGANISATION_NAME,
-                        terms_signed=True,
-                        created=now,
-                        last_updated=now,
-                    )
+                platform_org = Organisation(
+                    orgno=orgno,
+                    name=PLATFORM_ORGANISATION_NAME,
+                    terms_signed=True,
+                    created=now,
+                    last_updated=now,
                 )
+                await unit.organisations.add(platform_org)
+                await self._audit(unit, "organisation.create", after=platform_org)
                 created.append(f"organisation {orgno}")
             for prefix in PLATFORM_PREFIXES:
                 if await self._assign_prefix(unit, prefix, orgno, now):
                     created.append(f"prefix {prefix}")
             source = await unit.delegation_sources.get(ALTINN_DELEGATION_SOURCE)
             if source is None or source.issuer != altinn_issuer:
-                await unit.delegation_sources.save(
-                    DelegationSourceRecord(
-                        name=ALTINN_DELEGATION_SOURCE,
-                        issuer=altinn_issuer,
-                        created=source.created if source else now,
-                        last_updated=now,
-                    )
+                altinn = DelegationSourceRecord(
+                    name=ALTINN_DELEGATION_SOURCE,
+                    issuer=altinn_issuer,
+                    created=source.created if source else now,
+                    last_updated=now,
                 )
+                await unit.delegation_sources.save(altinn)
+                action = "delegation_source.create" if source is None else "delegation_source.update"
+                await self._audit(unit, action, before=source, after=altinn)
                 created.append(f"delegation source {ALTINN_DELEGATION_SOURCE}")
             existing = await unit.scopes.get_many([name for name, _, _ in BOOTSTRAP_SCOPES])
             for name, description, overrides in BOOTSTRAP_SCOPES:
@@ -425,11 +464,11 @@ class RegistryService:
                     continue
                 prefix, subscope = name.split(":", 1)
                 settings = replace(ScopeSettings(description=description), **overrides)
-                await unit.scopes.add(
-                    ApiScope(
-                        name, prefix, subscope, orgno, settings, active=True, created=now, last_updated=now
-                    )
+                platform_scope = ApiScope(
+                    name, prefix, subscope, orgno, settings, active=True, created=now, last_updated=now
                 )
+                await unit.scopes.add(platform_scope)
+                await self._audit(unit, "scope.create", after=platform_scope)
                 created.append(f"scope {name}")
             organisation = await unit.organisations.get(orgno)
         assert organisation is not None
@@ -457,6 +496,7 @@ class RegistryService:
         for domain in domains:
             if not DOMAIN_PATTERN.match(domain):
                 raise InvalidRequest("Invalid value for email_domains")
+        mercantile = normalise_mercantile(mercantile)
         now = self.clock.now()
         async with self.store.transaction() as unit:
             if await unit.organisations.get(orgno) is not None:
@@ -474,6 +514,7 @@ class RegistryService:
                 last_updated=now,
             )
             await unit.organisations.add(organisation)
+            await self._audit(unit, "organisation.create", after=organisation)
         return organisation
 
     async def get_organisation(self, orgno: str) -> Organisation:
@@ -497,7 +538,9 @@ class RegistryService:
             if current.orgno != orgno:
                 raise RegistryConflict(f"Prefix '{prefix}' is assigned to another organisation")
             return False
-        await unit.prefixes.add(Prefix(prefix=prefix, orgno=orgno, created=now))
+        assigned = Prefix(prefix=prefix, orgno=orgno, created=now)
+        await unit.prefixes.add(assigned)
+        await self._audit(unit, "prefix.assign", after=assigned)
         return True
 
     async def assign_prefix(self, prefix: str, orgno: str) -> Prefix:
@@ -534,6 +577,7 @@ class RegistryService:
                 raise RegistryConflict(f"Delegation source '{name}' already exists")
             source = DelegationSourceRecord(name=name, issuer=issuer, created=now, last_updated=now)
             await unit.delegation_sources.save(source)
+            await self._audit(unit, "delegation_source.create", after=source)
         return source
 
     # -- scopes (§4.1, §4.2) -----------------------------------------------------------------------
@@ -542,6 +586,9 @@ class RegistryService:
         self, prefix: str | None, subscope: str | None, settings: ScopeSettings, *, orgno: str | None = None
     ) -> ApiScope:
         """§4.1 steps 3–9. For the administrator without `orgno`, the owner is the prefix's organisation."""
+        raw_prefix: object = prefix  # API bodies are passed on as sent
+        if raw_prefix is not None and not isinstance(raw_prefix, str):
+            raise InvalidScopeMetadata(f"Invalid prefix: {raw_prefix}")
         prefix = (prefix or "").strip()
         prefix = prefix[:-1] if prefix.endswith(":") else prefix
         if not prefix:
@@ -558,6 +605,9 @@ class RegistryService:
             owner = await self._acting_org(unit, orgno, change=True)
             if assigned is None or assigned.orgno != owner.orgno:
                 raise AccessDenied(f"Prefix '{prefix}' is not assigned to organisation {owner.orgno}")
+            raw_subscope: object = subscope
+            if raw_subscope is not None and not isinstance(raw_subscope, str):
+                raise InvalidScopeMetadata(f"Invalid subscope: {raw_subscope}")
             subscope = (subscope or "").strip()
             if not subscope:
                 raise InvalidScopeMetadata("subscope is required")
@@ -585,6 +635,7 @@ class RegistryService:
                 last_updated=now,
             )
             await unit.scopes.add(scope)
+            await self._audit(unit, "scope.create", after=scope)
         return scope
 
     async def _checked_scope_settings(
@@ -617,7 +668,7 @@ class RegistryService:
 
     async def get_scope(self, name: str, *, orgno: str | None = None) -> ApiScope:
         async with self.store.transaction() as unit:
-            return await self._owned_scope(unit, name, orgno)
+            return await self._owned_scope(unit, name, orgno, change=False)
 
     async def list_scopes(
         self, *, orgno: str | None = None, include_inactive: bool = False
@@ -632,8 +683,10 @@ class RegistryService:
             scope = await self._owned_scope(unit, name, orgno)
             if not scope.active:
                 return scope
+            before = scope
             scope = replace(scope, active=False, last_updated=self.clock.now())
             await unit.scopes.update(scope)
+            await self._audit(unit, "scope.deactivate", before=before, after=scope)
         return scope
 
     # -- scope access (§4.3) -----------------------------------------------------------------------
@@ -672,6 +725,8 @@ class RegistryService:
         else:
             access = replace(current, state=state, last_updated=now)
         await unit.accesses.save(access)
+        action = "scope_access.grant" if state is AccessState.APPROVED else "scope_access.revoke"
+        await self._audit(unit, action, before=current, after=access)
         return access
 
     async def list_accesses(
@@ -683,7 +738,7 @@ class RegistryService:
         include_denied: bool = False,
     ) -> list[ScopeAccess]:
         async with self.store.transaction() as unit:
-            scope = await self._owned_scope(unit, scope_name, orgno)
+            scope = await self._owned_scope(unit, scope_name, orgno, change=False)
             rows = await unit.accesses.list_for_scope(scope.name, include_denied=include_denied)
         if consumer_orgno is not None:
             rows = [row for row in rows if row.consumer_orgno == consumer_orgno]
@@ -725,9 +780,12 @@ class RegistryService:
                     client_secret_expires_at=now + SECRET_LIFETIME,
                 )
             await unit.clients.add(client)
+            await self._audit(unit, "client.create", after=client)
             stored = tuple(self._registered(client.client_id, key, now) for key in keys)
             if stored:
                 await unit.clients.replace_keys(client.client_id, stored)
+                keyset = ClientKeys(client.client_id, client.client_orgno, stored)
+                await self._audit(unit, "client.keys.replace", after=keyset)
         return CreatedClient(
             client=client,
             keys=stored,
@@ -757,7 +815,10 @@ class RegistryService:
         client_orgno: str,
         supplier_orgno: str | None,
         now: datetime,
+        *,
+        kept_scopes: Collection[str] = (),
     ) -> ClientRegistration:
+        """§4.6 field checks in order; `kept_scopes` (already on the client, PUT) skip the §4.5 check."""
         kind = settings.integration_type
         if not kind:
             raise InvalidClientMetadata("integration_type is required")
@@ -777,7 +838,7 @@ class RegistryService:
         self._check_uris(settings, application_type, grant_types)
         self._check_lifetimes(settings, auth_method)
         scopes = _dedupe(settings.scopes if settings.scopes is not None else _default_scopes(kind))
-        await self._check_registrable(unit, scopes, kind, client_orgno)
+        await self._check_registrable(unit, [s for s in scopes if s not in kept_scopes], kind, client_orgno)
         return ClientRegistration(
             client_id=str(uuid.uuid4()),
             client_name=name,
@@ -917,7 +978,7 @@ class RegistryService:
 
     async def get_client(self, client_id: str, *, orgno: str | None = None) -> ClientRegistration:
         async with self.store.transaction() as unit:
-            return await self._managed_client(unit, client_id, orgno)
+            return await self._managed_client(unit, client_id, orgno, change=False)
 
     async def client_with_kid(self, kid: str) -> ClientRegistration | None:
         """The client a key id is registered on (administrator only)."""
@@ -928,7 +989,7 @@ class RegistryService:
 
     async def client_keys(self, client_id: str, *, orgno: str | None = None) -> tuple[RegisteredKey, ...]:
         async with self.store.transaction() as unit:
-            await self._managed_client(unit, client_id, orgno)
+            await self._managed_client(unit, client_id, orgno, change=False)
             return tuple(await unit.clients.keys(client_id))
 
     async def _keyed_client(
@@ -951,7 +1012,14 @@ class RegistryService:
             checked = check_key_set(keys)
             await self._check_kids_free(unit, client.client_id, checked)
             stored = tuple(self._registered(client.client_id, key, now) for key in checked)
+            previous = tuple(await unit.clients.keys(client.client_id))
             await unit.clients.replace_keys(client.client_id, stored)
+            await self._audit(
+                unit,
+                "client.keys.replace",
+                before=ClientKeys(client.client_id, client.client_orgno, previous),
+                after=ClientKeys(client.client_id, client.client_orgno, stored),
+            )
         return stored
 
     async def add_client_key(
@@ -967,7 +1035,190 @@ class RegistryService:
             await self._check_kids_free(unit, client.client_id, [checked])
             stored = (*existing, self._registered(client.client_id, checked, now))
             await unit.clients.replace_keys(client.client_id, stored)
+            await self._audit(
+                unit,
+                "client.keys.add",
+                before=ClientKeys(client.client_id, client.client_orgno, tuple(existing)),
+                after=ClientKeys(client.client_id, client.client_orgno, stored),
+            )
         return stored
+
+    # -- self-service API use cases (selvbetjening.md §2, §4, §5) ------------------------------------
+
+    async def acting_organisation(self, *, change: bool) -> Organisation:
+        """§2 step 2 for the actor's organisation: registered and active; `change` also needs the terms."""
+        async with self.store.transaction() as unit:
+            return await self._acting_org(unit, None, change=change)
+
+    async def list_clients(
+        self,
+        *,
+        orgno: str | None = None,
+        own: bool = True,
+        supplied: bool = False,
+        include_inactive: bool = False,
+    ) -> list[ClientRegistration]:
+        """§5 `GET /clients`: the org's own clients and/or those it manages for customers."""
+        async with self.store.transaction() as unit:
+            acting = await self._acting_org(unit, orgno, change=False)
+            return await unit.clients.list_for_org(
+                acting.orgno, own=own, supplied=supplied, include_inactive=include_inactive
+            )
+
+    async def update_client(
+        self, client_id: str, settings: ClientSettings, *, orgno: str | None = None
+    ) -> CreatedClient:
+        """§4.6 `PUT /clients/{id}`: full replacement in the create order; a switch to a secret method
+        issues a secret (returned once), a switch away deletes it. `client_orgno` cannot change."""
+        now = self.clock.now()
+        async with self.store.transaction() as unit:
+            current = await self._managed_client(unit, client_id, orgno)
+            if not current.active:
+                raise RegistryConflict("Client is deactivated")
+            kind = settings.integration_type or current.integration_type
+            if kind != current.integration_type:
+                raise InvalidClientMetadata("integration_type cannot be changed")
+            checked = await self._checked_client(
+                unit,
+                replace(settings, integration_type=kind),
+                current.client_orgno,
+                current.supplier_orgno,
+                now,
+                kept_scopes=current.scopes,
+            )
+            client = replace(
+                checked,
+                client_id=current.client_id,
+                created=current.created,
+                client_secret_hash=current.client_secret_hash,
+                client_secret_expires_at=current.client_secret_expires_at,
+            )
+            secret = None
+            if client.token_endpoint_auth_method not in SECRET_METHODS:
+                client = replace(client, client_secret_hash=None, client_secret_expires_at=None)
+            elif current.token_endpoint_auth_method not in SECRET_METHODS:
+                secret, client = self._with_new_secret(client, now)
+            await unit.clients.update(client)
+            await self._audit(unit, "client.update", before=current, after=client)
+        return CreatedClient(client=client, client_secret=secret)
+
+    @staticmethod
+    def _with_new_secret(client: ClientRegistration, now: datetime) -> tuple[str, ClientRegistration]:
+        secret = secrets.token_urlsafe(32)  # 43 characters
+        return secret, replace(
+            client,
+            client_secret_hash=_hash_secret(secret),
+            client_secret_expires_at=now + SECRET_LIFETIME,
+            last_updated=now,
+        )
+
+    async def rotate_client_secret(self, client_id: str, *, orgno: str | None = None) -> CreatedClient:
+        """§4.6 `POST /clients/{id}/secret`: a new secret replaces the old one, returned once."""
+        now = self.clock.now()
+        async with self.store.transaction() as unit:
+            client = await self._managed_client(unit, client_id, orgno)
+            if not client.active:
+                raise RegistryConflict("Client is deactivated")
+            if client.token_endpoint_auth_method not in SECRET_METHODS:
+                raise InvalidClientMetadata("Client does not use a client secret")
+            before = client
+            secret, client = self._with_new_secret(client, now)
+            await unit.clients.update(client)
+            await self._audit(unit, "client.rotate_secret", before=before, after=client)
+        return CreatedClient(client=client, client_secret=secret)
+
+    async def deactivate_client(self, client_id: str, *, orgno: str | None = None) -> ClientRegistration:
+        """§4.6 `DELETE /clients/{id}`: `active=false` (idempotent); keys are kept, never reactivated."""
+        async with self.store.transaction() as unit:
+            client = await self._managed_client(unit, client_id, orgno)
+            if not client.active:
+                return client
+            before = client
+            client = replace(client, active=False, last_updated=self.clock.now())
+            await unit.clients.update(client)
+            await self._audit(unit, "client.deactivate", before=before, after=client)
+        return client
+
+    async def delete_client_keys(self, client_id: str, *, orgno: str | None = None) -> None:
+        """§4.7 `DELETE /clients/{id}/jwks`: remove every key of the client."""
+        async with self.store.transaction() as unit:
+            client = await self._keyed_client(unit, client_id, orgno)
+            before = ClientKeys(
+                client.client_id, client.client_orgno, tuple(await unit.clients.keys(client_id))
+            )
+            await unit.clients.replace_keys(client.client_id, ())
+            await self._audit(unit, "client.keys.delete", before=before)
+
+    async def update_scope(
+        self,
+        name: str,
+        settings: ScopeSettings,
+        *,
+        active: object = None,
+        sent_name: object = None,
+        sent_prefix: object = None,
+        sent_subscope: object = None,
+        orgno: str | None = None,
+    ) -> ApiScope:
+        """§4.1 `PUT /scopes?scope=`: full replacement of the mutable fields; `active` None = unchanged."""
+        async with self.store.transaction() as unit:
+            scope = await self._owned_scope(unit, name, orgno)
+            prefix = (
+                sent_prefix[:-1]
+                if isinstance(sent_prefix, str) and sent_prefix.endswith(":")
+                else sent_prefix
+            )
+            for sent, stored in (
+                (sent_name, scope.name),
+                (prefix, scope.prefix),
+                (sent_subscope, scope.subscope),
+            ):
+                if sent is not None and sent != stored:
+                    raise InvalidScopeMetadata("Scope name cannot be changed")
+            checked = await self._checked_scope_settings(unit, settings, scope.owner_orgno)
+            if active is not None and not isinstance(active, bool):
+                raise InvalidScopeMetadata("Invalid value for active")
+            before = scope
+            scope = replace(
+                scope,
+                settings=checked,
+                active=scope.active if active is None else active,
+                last_updated=self.clock.now(),
+            )
+            await unit.scopes.update(scope)
+            await self._audit(unit, "scope.update", before=before, after=scope)
+        return scope
+
+    async def public_scopes(
+        self,
+        *,
+        accessible_for_all: bool | None = None,
+        integration_type: str | None = None,
+        prefix: str | None = None,
+    ) -> list[ApiScope]:
+        """§5 `GET /scopes/all`: active `PUBLIC` scopes of all organisations, filtered; an empty
+        `allowed_integration_types` matches every integration type."""
+        async with self.store.transaction() as unit:
+            found = await unit.scopes.list_public()
+        return [
+            scope
+            for scope in found
+            if (accessible_for_all is None or scope.settings.accessible_for_all is accessible_for_all)
+            and (
+                integration_type is None
+                or not scope.settings.allowed_integration_types
+                or integration_type in scope.settings.allowed_integration_types
+            )
+            and (prefix is None or scope.prefix == prefix)
+        ]
+
+    async def consumer_accesses(self, *, orgno: str | None = None) -> list[tuple[ScopeAccess, ApiScope]]:
+        """§5 `GET /scopes/access/all`: the acting org's `APPROVED` accesses to active scopes."""
+        async with self.store.transaction() as unit:
+            acting = await self._acting_org(unit, orgno, change=False)
+            rows = await unit.accesses.list_for_consumer(acting.orgno)
+            found = await unit.scopes.get_many([row.scope for row in rows])
+        return [(row, found[row.scope]) for row in rows if row.scope in found and found[row.scope].active]
 
 
 def _default_scopes(kind: str) -> tuple[str, ...]:
