@@ -87,13 +87,22 @@ async def test_trace_id_is_taken_from_a_valid_traceparent(client: httpx.AsyncCli
     assert len(bad.headers["x-trace-id"]) == 32
 
 
-async def test_unknown_path_is_json_404_not_a_framework_page(client: httpx.AsyncClient) -> None:
+async def test_unknown_path_outside_every_service_is_json_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/nowhere")
     assert response.status_code == 404
-    assert response.json()["error"] == "not_found"
-    inside = await client.get("/rrh/nowhere")
-    assert inside.status_code == 404
-    assert inside.json() == {"error": "not_found", "error_description": "Not found"}
+    assert response.json() == {"error": "not_found", "error_description": "No service at this path"}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_unknown_path_inside_a_service_is_its_own_404_not_a_framework_page(
+    client: httpx.AsyncClient, service: str
+) -> None:
+    response = await client.get(f"/{service}/nowhere/at/all")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/")
+    assert "json" in response.headers["content-type"]
+    assert response.json() != {"detail": "Not Found"}
+    assert "Traceback" not in response.text
 
 
 async def test_wrong_method_inside_a_service_is_405_with_allow(client: httpx.AsyncClient) -> None:
