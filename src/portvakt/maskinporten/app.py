@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Final
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
+from starlette.types import ASGIApp
 
 from portvakt.maskinporten import discovery, testca_routes
 from portvakt.maskinporten.delegation import PreferInProcessDelegationChecker
-from portvakt.maskinporten.routes import build_router, maskinporten_renderer
+from portvakt.maskinporten.routes import TokenFastPath, build_router, maskinporten_renderer, token_endpoint
 from portvakt.maskinporten.service import TokenEndpointConfig, TokenPorts, TokenService
 from portvakt.registry.reader import CachedRegistryReader
 from portvakt.settings import Settings
@@ -28,18 +29,19 @@ def token_endpoint_config(settings: Settings) -> TokenEndpointConfig:
     )
 
 
-def assemble(platform: Platform, service: TokenService, routers: Iterable[APIRouter] = ()) -> FastAPI:
-    """The service app around a token pipeline (tests pass one built on in-memory ports)."""
+def assemble(platform: Platform, service: TokenService, routers: Iterable[APIRouter] = ()) -> ASGIApp:
+    """The service app around a token pipeline (tests pass one built on in-memory ports); `POST token`
+    goes past FastAPI's routing (`TokenFastPath`), everything else through the service's FastAPI app."""
     render = maskinporten_renderer(platform.settings.maskinporten_issuer)
     app = new_service_app(SERVICE, render=render)
     for router in routers:
         app.include_router(router)
     platform.components[TOKEN_SERVICE_COMPONENT] = service
     app.include_router(build_router(service, platform.metrics, render))
-    return app
+    return TokenFastPath(app, token_endpoint(service, platform.metrics, render), render)
 
 
-def build(platform: Platform) -> FastAPI:
+def build(platform: Platform) -> ASGIApp:
     routers = [discovery.build_router(platform), testca_routes.build_router(platform)]
     delegations = PreferInProcessDelegationChecker(platform.components, platform.settings.base_url("altinn"))
     platform.shutdown.append(delegations.aclose)

@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 import orjson
 from fastapi import APIRouter, Request
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portvakt.domain.errors import NotFound, PortvaktError
 from portvakt.maskinporten.errors import CATALOGUE, MaskinportenError, display_template, from_oauth_error
 from portvakt.maskinporten.service import IssuedToken, TokenAttempt, TokenService
 from portvakt.oauth import jwt_bearer
 from portvakt.oauth.errors import OAuthError
-from portvakt.web.errors import ErrorRenderer, error_headers
+from portvakt.web.errors import ErrorRenderer, InternalError, error_headers
 from portvakt.web.logging import get_logger
 from portvakt.web.metrics import Metrics
 from portvakt.web.middleware import mark_request_logged
 from portvakt.web.trace import current_trace_id
 
 log = get_logger("portvakt.maskinporten.token")
+errors_log = get_logger("portvakt.web.errors")  # the events install_error_handlers would write
 
 SERVICE: Final = "maskinporten"
 JSON_UTF8: Final = "application/json;charset=UTF-8"
@@ -90,9 +93,11 @@ def error_page_headers() -> dict[str, str]:
     return {"Content-Security-Policy": ERROR_PAGE_CSP, "Cache-Control": ERROR_PAGE_CACHE}
 
 
-def build_router(service: TokenService, metrics: Metrics, render: ErrorRenderer) -> APIRouter:
+TokenEndpoint = Callable[[Request], Awaitable[Response]]
+
+
+def token_endpoint(service: TokenService, metrics: Metrics, render: ErrorRenderer) -> TokenEndpoint:
     """`POST token` renders its own errors: one log event per request, no second error line."""
-    router = APIRouter()
 
     async def token(request: Request) -> Response:
         mark_request_logged(request.scope)
@@ -135,6 +140,51 @@ def build_router(service: TokenService, metrics: Metrics, render: ErrorRenderer)
             trace_id=current_trace_id(),
         )
         return token_response(issued)
+
+    return token
+
+
+class TokenFastPath:
+    """`POST {base}/token` straight to the token endpoint; every other request to the service's app.
+
+    The token endpoint renders its own errors, so FastAPI's exception middleware, routing and
+    per-route wrappers add nothing to it but time. What they would do with an exception the endpoint
+    lets through is done here the same way (`install_error_handlers`, `UnexpectedErrorGuard`):
+    a PortvaktError through the renderer, anything else logged and rendered as a 500.
+    """
+
+    def __init__(self, app: ASGIApp, endpoint: TokenEndpoint, render: ErrorRenderer) -> None:
+        self.app = app
+        self.endpoint = endpoint
+        self.render = render
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or _route_path(scope) != "/token":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive, send)
+        try:
+            response = await self.endpoint(request)
+        except PortvaktError as exc:
+            if exc.detail:
+                errors_log.info("request_error", code=exc.code, status=exc.status_code, detail=exc.detail)
+            response = self.render(request, exc)
+        except Exception:
+            errors_log.exception("unhandled_exception", path=scope.get("path"))
+            response = self.render(request, InternalError())
+        await response(scope, receive, send)
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    return path[len(root_path) :] if root_path and path.startswith(root_path) else path
+
+
+def build_router(service: TokenService, metrics: Metrics, render: ErrorRenderer) -> APIRouter:
+    """The service's routes; `POST token` is also reached through `TokenFastPath`."""
+    router = APIRouter()
+    token = token_endpoint(service, metrics, render)
 
     # A plain Starlette route: the hot path needs no dependency resolution.
     router.add_route("/token", token, methods=["POST"], include_in_schema=False)
