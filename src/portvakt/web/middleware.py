@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portvakt.web.logging import get_logger
@@ -16,6 +16,7 @@ log = get_logger("portvakt.http")
 SERVICE_SCOPE_KEY = "portvakt.service"
 LOGGED_SCOPE_KEY = "portvakt.request_logged"
 TRACE_HEADER = "X-Trace-Id"
+TRACE_HEADER_RAW = TRACE_HEADER.lower().encode("ascii")
 
 BASE_SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Content-Type-Options", "nosniff"),
@@ -47,7 +48,30 @@ class PlatformMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics, *, https: bool) -> None:
         self.app = app
         self.metrics = metrics
-        self.security_headers = (*BASE_SECURITY_HEADERS, HSTS) if https else BASE_SECURITY_HEADERS
+        headers = (*BASE_SECURITY_HEADERS, HSTS) if https else BASE_SECURITY_HEADERS
+        self.security_headers: tuple[tuple[bytes, bytes], ...] = tuple(
+            (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
+        )
+        self._request_counters: dict[tuple[str, str, int], Any] = {}
+        self._latency: dict[str, Any] = {}
+
+    def _add_headers(self, message: Message, trace_id: str) -> None:
+        raw: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
+        present = {name.lower() for name, _ in raw}
+        raw.extend(header for header in self.security_headers if header[0] not in present)
+        raw.append((TRACE_HEADER_RAW, trace_id.encode("ascii")))
+        message["headers"] = raw
+
+    def _observe(self, service: str, method: str, status: int, elapsed: float) -> None:
+        key = (service, method, status)
+        counter = self._request_counters.get(key)
+        if counter is None:
+            counter = self._request_counters[key] = self.metrics.requests.labels(service, method, str(status))
+        counter.inc()
+        latency = self._latency.get(service)
+        if latency is None:
+            latency = self._latency[service] = self.metrics.latency.labels(service)
+        latency.observe(elapsed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,11 +86,7 @@ class PlatformMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = MutableHeaders(scope=message)
-                for name, value in self.security_headers:
-                    if name not in headers:
-                        headers[name] = value
-                headers[TRACE_HEADER] = trace_id
+                self._add_headers(message, trace_id)
             await send(message)
 
         try:
@@ -74,8 +94,7 @@ class PlatformMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             service = scope.get(SERVICE_SCOPE_KEY, "platform")
-            self.metrics.requests.labels(service, scope["method"], str(status)).inc()
-            self.metrics.latency.labels(service).observe(elapsed)
+            self._observe(service, scope["method"], status, elapsed)
             if not scope.get(LOGGED_SCOPE_KEY):
                 log.info(
                     "request",
