@@ -251,6 +251,8 @@ def bench_env(database_url: str, data_dir: Path, port: int, redis_url: str | Non
         PORTVAKT_DATABASE_URL=database_url,
         PORTVAKT_DATA_DIR=str(data_dir),
         PORTVAKT_PUBLIC_BASE=f"http://127.0.0.1:{port}",
+        # The production log format (one JSON line per token request); the test default renders for humans.
+        PORTVAKT_LOG_FORMAT="json",
     )
     if redis_url:
         env["PORTVAKT_REDIS_URL"] = redis_url
