@@ -126,8 +126,16 @@ def truncate_all(url: str) -> None:
                 connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
             connection.execute(text("PRAGMA foreign_keys=OFF"))
+            # Append-only tables refuse DELETE by trigger: lift the triggers while emptying.
+            triggers = connection.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            ).all()
+            for trigger_name, _sql in triggers:
+                connection.execute(text(f'DROP TRIGGER "{trigger_name}"'))
             for name in tables:
                 connection.execute(text(f'DELETE FROM "{name}"'))
+            for _name, trigger_sql in triggers:
+                connection.execute(text(trigger_sql))
     engine.dispose()
 
 

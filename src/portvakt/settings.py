@@ -75,6 +75,10 @@ class Settings(BaseSettings):
 
     idporten_authenticators: CommaList = Field(default_factory=list)
 
+    rrh_owner_orgno: str = "974760673"
+    rrh_totalbestand_time: str = Field(default="00:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    rrh_totalbestand_dir: Path | None = None
+
     log_format: Literal["console", "json"] | None = None
     log_level: str = "INFO"
 
@@ -149,6 +153,11 @@ class Settings(BaseSettings):
     @property
     def idporten_issuer(self) -> str:
         return self.base_url("idporten")
+
+    @property
+    def rrh_totalbestand_directory(self) -> Path:
+        """rrh.md §10: `PORTVAKT_RRH_TOTALBESTAND_DIR`, default `<data dir>/rrh/totalbestand`."""
+        return self.rrh_totalbestand_dir or self.data_dir / "rrh" / "totalbestand"
 
     def maskinporten_issuers_for(self, service: str) -> list[str]:
         configured: list[str] = getattr(self, f"{service}_maskinporten_issuers", [])
