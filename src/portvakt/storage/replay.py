@@ -24,6 +24,7 @@ from sqlalchemy.pool import NullPool
 
 from portvakt.domain.clock import Clock, SystemClock
 from portvakt.oauth.replay import MIN_RETENTION, ReplayStoreUnavailable
+from portvakt.periodic import PeriodicJob
 from portvakt.settings import Settings
 from portvakt.storage.engine import Database, create_sync_engine
 from portvakt.storage.tables.keys import jwt_replay
@@ -180,8 +181,7 @@ class SqlReplayStore:
     def __init__(self, database: Database, clock: Clock, *, purge_seconds: float = PURGE_SECONDS) -> None:
         self.database = database
         self._clock = clock
-        self._purge_seconds = purge_seconds
-        self._task: asyncio.Task[None] | None = None
+        self._purge_job = PeriodicJob("replay-purge", purge_seconds, self._purge_and_report)
         self._on_sqlite = database.backend == "sqlite"
         self._sqlite: _SqliteWriter | None = None
 
@@ -224,29 +224,18 @@ class SqlReplayStore:
         return result.rowcount
 
     async def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._purge_loop(), name="replay-purge")
+        self._purge_job.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._purge_job.stop()
         writer, self._sqlite = self._sqlite, None
         if writer is not None:
             await writer.close()
 
-    async def _purge_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._purge_seconds)
-            try:
-                removed = await self.purge()
-            except Exception as exc:
-                log.error("replay_purge_failed", error=type(exc).__name__)
-            else:
-                if removed:
-                    log.debug("replay_purged", rows=removed)
+    async def _purge_and_report(self) -> None:
+        removed = await self.purge()
+        if removed:
+            log.debug("replay_purged", rows=removed)
 
 
 class RedisReplayStore:

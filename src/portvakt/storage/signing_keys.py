@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -44,6 +43,7 @@ from portvakt.oauth.keys import (
     rsa_kid,
 )
 from portvakt.oauth.sealing import SealingError, seal, unseal
+from portvakt.periodic import PeriodicJob
 from portvakt.settings import Settings
 from portvakt.storage.engine import Database
 from portvakt.storage.tables.keys import signing_keys
@@ -264,11 +264,10 @@ class SigningKeyManager:
         self._rotation = timedelta(days=rotation_days)
         self._prepublish = timedelta(hours=prepublish_hours)
         self._max_token_lifetime = timedelta(seconds=max_token_lifetime)
-        self._refresh_seconds = refresh_seconds
         self._keys: tuple[_LoadedKey, ...] = ()
         self._signer: _LoadedKey | None = None
         self._window = (0, -1)  # [from, until) in epoch seconds during which _signer stays the signer
-        self._task: asyncio.Task[None] | None = None
+        self._refresh_job = PeriodicJob(f"signing-keys-{service}", refresh_seconds, self.refresh)
 
     # -- the hot path -------------------------------------------------------------------------------
 
@@ -315,23 +314,10 @@ class SigningKeyManager:
     async def start(self) -> None:
         """Load the keys (creating the first one on an empty table) and start the background refresh."""
         await self.refresh()
-        if self._task is None:
-            self._task = asyncio.create_task(self._refresh_loop(), name=f"signing-keys-{self.service}")
+        self._refresh_job.start()
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    async def _refresh_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._refresh_seconds)
-            try:
-                await self.refresh()
-            except Exception as exc:
-                log.error("signing_keys_refresh_failed", service=self.service, error=str(exc))
+        await self._refresh_job.stop()
 
     async def refresh(self) -> None:
         """Reload the table; create the first key or the due successor; retire superseded keys."""
