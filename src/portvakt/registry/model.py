@@ -183,7 +183,7 @@ class CreatedClient:
         return self.generated_key.private_jwk if self.generated_key is not None else None
 
 
-# -- JSON form (selvbetjening.md §1: timestamps yyyy-MM-dd'T'HH:mm:ss.SSSXXX in UTC) ----------------
+# -- JSON form (selvbetjening.md §1: UTC timestamps with milliseconds and a zone offset) ------------------
 
 
 def format_timestamp(moment: datetime | None) -> str | None:
