@@ -1,0 +1,7 @@
+"""Altinn rule store (altinn.md §2)."""
+
+from __future__ import annotations
+
+from portvakt.storage.tables.base import metadata
+
+__all__ = ["metadata"]
