@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from starlette.types import ASGIApp
 
 from portvakt.maskinporten import discovery, testca_routes
-from portvakt.maskinporten.delegation import PreferInProcessDelegationChecker
+from portvakt.maskinporten.delegation import PreferInProcessDelegationChecker, SelfIssuedToken
 from portvakt.maskinporten.routes import TokenFastPath, build_router, maskinporten_renderer, token_endpoint
 from portvakt.maskinporten.service import TokenEndpointConfig, TokenPorts, TokenService
 from portvakt.registry.reader import CachedRegistryReader
@@ -43,7 +43,16 @@ def assemble(platform: Platform, service: TokenService, routers: Iterable[APIRou
 
 def build(platform: Platform) -> ASGIApp:
     routers = [discovery.build_router(platform), testca_routes.build_router(platform)]
-    delegations = PreferInProcessDelegationChecker(platform.components, platform.settings.base_url("altinn"))
+    settings = platform.settings
+    lookup_token = SelfIssuedToken(
+        platform.components[discovery.SIGNER_COMPONENT],
+        settings.maskinporten_issuer,
+        settings.platform_orgno or "",
+        platform.clock,
+    )
+    delegations = PreferInProcessDelegationChecker(
+        platform.components, settings.base_url("altinn"), lookup_token
+    )
     platform.shutdown.append(delegations.aclose)
     ports = TokenPorts(
         registry=CachedRegistryReader(
