@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from portvakt.commandline import stdout
 from portvakt.domain.clock import SystemClock
+from portvakt.portal.idporten_login import ensure_client as ensure_portal_client
 from portvakt.registry.demo import DemoClient, ensure_demo_client
 from portvakt.registry.repository import bootstrap_platform
 from portvakt.settings import Settings
@@ -26,8 +27,11 @@ async def _registry(settings: Settings) -> DemoClient | None:
     try:
         if settings.is_prod:
             await bootstrap_platform(settings, database, SystemClock())
+            await ensure_portal_client(settings, database, SystemClock())
             return None
-        return await ensure_demo_client(settings, database, SystemClock())
+        demo = await ensure_demo_client(settings, database, SystemClock())
+        await ensure_portal_client(settings, database, SystemClock())  # selvbetjening.md §7, §8.1
+        return demo
     finally:
         await database.dispose()
 

@@ -1025,18 +1025,21 @@ async def test_create_client_refuses(
     )
 
 
-async def test_localhost_redirect_is_allowed_in_test_only(scopes_for_clients: RegistryService) -> None:
-    local = idporten(redirect_uris=("http://localhost:3000/cb",))
-    assert (await acting_as(scopes_for_clients, CONSUMER).create_client(local)).client.redirect_uris == (
-        "http://localhost:3000/cb",
-    )
+@pytest.mark.parametrize(
+    "uri", ["http://localhost:3000/cb", "http://127.0.0.1:3000/cb", "http://[::1]:3000/cb"]
+)
+async def test_loopback_redirect_is_allowed_in_test_only(
+    scopes_for_clients: RegistryService, uri: str
+) -> None:
+    local = idporten(redirect_uris=(uri,))
+    assert (await acting_as(scopes_for_clients, CONSUMER).create_client(local)).client.redirect_uris == (uri,)
     service = acting_as(scopes_for_clients, CONSUMER)
     service.prod = True
     await expect(
         service.create_client(local),
         InvalidClientMetadata,
         "invalid_client_metadata",
-        "Invalid redirect_uri: http://localhost:3000/cb",
+        f"Invalid redirect_uri: {uri}",
     )
 
 

@@ -185,6 +185,19 @@ class AdminService(RegistryService):
             await self._audit(unit, "organisation.update", before=before, after=after)
         return after
 
+    async def update_own_mercantile(self, mercantile: object) -> Organisation:
+        """The portal's "Rediger integrasjon" (§8.2): the acting organisation's mercantile data (§3.1)."""
+        new_mercantile = normalise_mercantile(mercantile)
+        async with self.admin_store.transaction() as unit:
+            before = await self._acting_org(unit, None, change=True)
+            after = replace(before, mercantile=new_mercantile)
+            if after == before:
+                return before
+            after = replace(after, last_updated=self.clock.now())
+            await unit.organisation_changes.update(after)
+            await self._audit(unit, "organisation.update", before=before, after=after)
+        return after
+
     async def deactivate_organisation(self, orgno: str) -> Organisation:
         """`active=false` (idempotent): nothing is deleted; its clients, scopes and users are kept."""
         self._require_admin()

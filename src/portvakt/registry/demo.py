@@ -24,6 +24,7 @@ from portvakt.storage.engine import Database
 # numbers 399900018…399900344: it can collide with neither.
 DEMO_ORGNO = "399999995"
 DEMO_ORGANISATION_NAME = "PORTVAKT DEMO AS"
+DEMO_EMAIL_DOMAIN = "demo.portvakt.test"  # portal registration binds this domain to the demo organisation
 DEMO_SCOPE_PREFIX = "portvakt"
 DEMO_SUBSCOPE = "demo/hello"
 DEMO_SCOPE = f"{DEMO_SCOPE_PREFIX}:{DEMO_SUBSCOPE}"
@@ -53,7 +54,9 @@ async def ensure_demo_client(
     )
     platform_orgno = report.organisation.orgno
     if DEMO_ORGNO not in {organisation.orgno for organisation in await service.list_organisations()}:
-        await service.add_organisation(DEMO_ORGNO, DEMO_ORGANISATION_NAME, terms_signed=True)
+        await service.add_organisation(
+            DEMO_ORGNO, DEMO_ORGANISATION_NAME, email_domains=(DEMO_EMAIL_DOMAIN,), terms_signed=True
+        )
     if DEMO_SCOPE not in {scope.name for scope in await service.list_scopes(orgno=platform_orgno)}:
         await service.create_scope(
             DEMO_SCOPE_PREFIX,

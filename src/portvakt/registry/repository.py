@@ -342,6 +342,10 @@ class SqlScopes:
             query = query.where(scopes.c.active.is_(True))
         return [_scope_from_row(row) for row in await self.connection.execute(query)]
 
+    async def list_active(self) -> list[ApiScope]:
+        query = select(scopes).where(scopes.c.active.is_(True)).order_by(scopes.c.name)
+        return [_scope_from_row(row) for row in await self.connection.execute(query)]
+
     async def list_public(self) -> list[ApiScope]:
         query = (
             select(scopes)

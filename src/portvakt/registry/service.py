@@ -142,6 +142,10 @@ class ScopeRepository(Protocol):
 
     async def list_owned(self, orgno: str, *, include_inactive: bool = False) -> list[ApiScope]: ...
 
+    async def list_active(self) -> list[ApiScope]:
+        """Every active scope of every organisation, by name (the portal's "Legg til scopes" candidates)."""
+        ...
+
     async def list_public(self) -> list[ApiScope]:
         """Active `PUBLIC` scopes of every organisation, by name."""
         ...
@@ -310,8 +314,12 @@ def _int_in(value: object, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
+LOOPBACK_HOSTS: frozenset[str | None] = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
 def _valid_uri(uri: object, *, native: bool, prod: bool) -> bool:
-    """Absolute, no fragment; https, or http://localhost[:port] in test, or a custom scheme for native."""
+    """Absolute, no fragment; https, or http on a loopback host in test (`localhost`, `127.0.0.1`, `[::1]`,
+    RFC 8252 §7.3), or a custom scheme for native."""
     if not isinstance(uri, str) or "#" in uri or any(c.isspace() for c in uri):
         return False
     try:
@@ -322,7 +330,7 @@ def _valid_uri(uri: object, *, native: bool, prod: bool) -> bool:
     if parts.scheme == "https":
         return bool(parts.hostname) and "@" not in parts.netloc
     if parts.scheme == "http":
-        return not prod and parts.hostname == "localhost" and "@" not in parts.netloc
+        return not prod and parts.hostname in LOOPBACK_HOSTS and "@" not in parts.netloc
     return native and bool(CUSTOM_SCHEME.match(uri)) and parts.scheme not in ("http", "https")
 
 
@@ -526,6 +534,12 @@ class RegistryService:
         if organisation is None:
             raise OrganisationNotFound()
         return organisation
+
+    async def organisation_names(self, orgnos: Sequence[str]) -> dict[str, str]:
+        """The names of the registered organisations among `orgnos` (shown next to org numbers)."""
+        async with self.store.transaction() as unit:
+            found = {orgno: await unit.organisations.get(orgno) for orgno in dict.fromkeys(orgnos)}
+        return {orgno: organisation.name for orgno, organisation in found.items() if organisation is not None}
 
     async def list_organisations(self, *, include_inactive: bool = False) -> list[Organisation]:
         self._require_admin()
@@ -817,8 +831,10 @@ class RegistryService:
         now: datetime,
         *,
         kept_scopes: Collection[str] = (),
+        trusted_uris: bool = False,
     ) -> ClientRegistration:
-        """§4.6 field checks in order; `kept_scopes` (already on the client, PUT) skip the §4.5 check."""
+        """§4.6 field checks in order; `kept_scopes` (already on the client, PUT) skip the §4.5 check;
+        `trusted_uris` (built-in clients: the platform's own configured URLs) skip the URI rules."""
         kind = settings.integration_type
         if not kind:
             raise InvalidClientMetadata("integration_type is required")
@@ -835,7 +851,8 @@ class RegistryService:
             raise InvalidClientMetadata("description is required")
         if description is not None and len(description) > 1000:
             raise InvalidClientMetadata("description is out of range")
-        self._check_uris(settings, application_type, grant_types)
+        if not trusted_uris:
+            self._check_uris(settings, application_type, grant_types)
         self._check_lifetimes(settings, auth_method)
         scopes = _dedupe(settings.scopes if settings.scopes is not None else _default_scopes(kind))
         await self._check_registrable(unit, [s for s in scopes if s not in kept_scopes], kind, client_orgno)
@@ -938,25 +955,39 @@ class RegistryService:
         found = await unit.scopes.get_many(registry_names)
         approved = await unit.accesses.approved_scopes(client_orgno, registry_names)
         for name in registry_names:
-            scope = found.get(name)
-            if scope is None:
-                raise InvalidClientMetadata(f"Scope '{name}' does not exist")
-            if not scope.active:
-                raise InvalidClientMetadata(f"Scope '{name}' is deactivated")
-            allowed = scope.settings.allowed_integration_types
-            by_matrix = kind in ("maskinporten", "api_klient") or (kind == "krr" and scope.prefix == "krr")
-            if not by_matrix or (allowed and kind not in allowed):
-                raise InvalidClientMetadata(f"Scope '{name}' is not allowed for integration_type '{kind}'")
-            if not (
-                scope.owner_orgno == client_orgno
-                or scope.settings.accessible_for_all
-                or name in approved
-                or (kind == "maskinporten" and scope.settings.delegation_source is not None)
-            ):
-                raise InvalidClientMetadata(
-                    f"Scope '{name}' is not shared with organisation {client_orgno} in this environment. "
-                    "Contact the API provider."
-                )
+            problem = registrable_problem(name, found.get(name), kind, client_orgno, approved)
+            if problem is not None:
+                raise InvalidClientMetadata(problem)
+
+    async def registrable_scopes(
+        self, kind: str, *, client_orgno: str | None = None, orgno: str | None = None
+    ) -> list[tuple[str, ApiScope | None, str]]:
+        """§4.5 as a list (the portal's "Legg til scopes"): every scope a client of type `kind` owned by
+        `client_orgno` (default: the acting org) may register, each with why — `builtin` (openid, profile),
+        `own`, `shared` (an `APPROVED` access), `open` (`accessible_for_all`) or `delegation`."""
+        if kind not in INTEGRATION_TYPES:
+            raise InvalidClientMetadata(f"Unsupported integration_type: {kind}")
+        async with self.store.transaction() as unit:
+            acting = await self._acting_org(unit, orgno, change=False)
+            owner = acting.orgno if client_orgno is None else valid_orgno(client_orgno)
+            candidates = await unit.scopes.list_active()
+            approved = await unit.accesses.approved_scopes(owner, [scope.name for scope in candidates])
+        found: list[tuple[str, ApiScope | None, str]] = []
+        if kind in OIDC_INTEGRATION_TYPES:
+            found.extend((name, None, "builtin") for name in OIDC_DEFAULT_SCOPES)
+        for scope in candidates:
+            if registrable_problem(scope.name, scope, kind, owner, approved) is not None:
+                continue
+            if scope.owner_orgno == owner:
+                reason = "own"
+            elif scope.name in approved:
+                reason = "shared"
+            elif scope.settings.accessible_for_all:
+                reason = "open"
+            else:
+                reason = "delegation"
+            found.append((scope.name, scope, reason))
+        return found
 
     @staticmethod
     def _registered(client_id: str, jwk: Mapping[str, Any], now: datetime) -> RegisteredKey:
@@ -1042,6 +1073,50 @@ class RegistryService:
                 after=ClientKeys(client.client_id, client.client_orgno, stored),
             )
         return stored
+
+    async def ensure_builtin_client(
+        self, client_id: str, settings: ClientSettings, *, orgno: str, jwks: Sequence[Mapping[str, Any]]
+    ) -> ClientRegistration:
+        """A built-in client with a fixed id (§3.5, e.g. `selvbetjening-portal`), kept as `settings` say with
+        `jwks` as its key set (renewed when it changes or expires within 30 days). Administrator only;
+        idempotent, so every start may call it."""
+        self._require_admin()
+        now = self.clock.now()
+        async with self.store.transaction() as unit:
+            current = await unit.clients.get(client_id)
+            checked = await self._checked_client(
+                unit,
+                settings,
+                orgno,
+                None,
+                now,
+                kept_scopes=current.scopes if current else (),
+                trusted_uris=True,
+            )
+            client = replace(checked, client_id=client_id)
+            if current is None:
+                await unit.clients.add(client)
+                await self._audit(unit, "client.create", after=client)
+            elif replace(client, created=current.created, last_updated=current.last_updated) != current:
+                client = replace(client, created=current.created)
+                await unit.clients.update(client)
+                await self._audit(unit, "client.update", before=current, after=client)
+            else:
+                client = current
+            keys = check_key_set(list(jwks))
+            existing = await unit.clients.keys(client_id)
+            renew = any(key.expires_at - now < timedelta(days=30) for key in existing)
+            if renew or sorted(key.kid for key in existing) != sorted(str(key["kid"]) for key in keys):
+                await self._check_kids_free(unit, client_id, keys)
+                stored = tuple(self._registered(client_id, key, now) for key in keys)
+                await unit.clients.replace_keys(client_id, stored)
+                await self._audit(
+                    unit,
+                    "client.keys.replace",
+                    before=ClientKeys(client_id, client.client_orgno, tuple(existing)),
+                    after=ClientKeys(client_id, client.client_orgno, stored),
+                )
+        return client
 
     # -- self-service API use cases (selvbetjening.md §2, §4, §5) ------------------------------------
 
@@ -1219,6 +1294,31 @@ class RegistryService:
             rows = await unit.accesses.list_for_consumer(acting.orgno)
             found = await unit.scopes.get_many([row.scope for row in rows])
         return [(row, found[row.scope]) for row in rows if row.scope in found and found[row.scope].active]
+
+
+def registrable_problem(
+    name: str, scope: ApiScope | None, kind: str, client_orgno: str, approved: Collection[str]
+) -> str | None:
+    """§4.5 (b) for one registry scope: None when registrable, else the error text."""
+    if scope is None:
+        return f"Scope '{name}' does not exist"
+    if not scope.active:
+        return f"Scope '{name}' is deactivated"
+    allowed = scope.settings.allowed_integration_types
+    by_matrix = kind in ("maskinporten", "api_klient") or (kind == "krr" and scope.prefix == "krr")
+    if not by_matrix or (allowed and kind not in allowed):
+        return f"Scope '{name}' is not allowed for integration_type '{kind}'"
+    if not (
+        scope.owner_orgno == client_orgno
+        or scope.settings.accessible_for_all
+        or name in approved
+        or (kind == "maskinporten" and scope.settings.delegation_source is not None)
+    ):
+        return (
+            f"Scope '{name}' is not shared with organisation {client_orgno} in this environment. "
+            "Contact the API provider."
+        )
+    return None
 
 
 def _default_scopes(kind: str) -> tuple[str, ...]:

@@ -11,6 +11,8 @@ from typing import Final
 from fastapi import APIRouter, FastAPI
 from starlette.routing import BaseRoute
 
+from portvakt.portal.app import install as install_portal
+from portvakt.portal.app import new_portal, portal_or
 from portvakt.selvbetjening import api, docs
 from portvakt.selvbetjening.auth import ApiAuth
 from portvakt.selvbetjening.errors import api_error_renderer
@@ -31,9 +33,10 @@ def admin_router(platform: Platform) -> APIRouter | None:
 
 def build(platform: Platform) -> FastAPI:
     routes: list[BaseRoute] = []
+    portal = new_portal(platform)  # Samarbeidsportalen at `{S}/` (selvbetjening.md §8)
     app = new_service_app(
         SERVICE,
-        render=api_error_renderer(routes),
+        render=portal_or(api_error_renderer(routes), portal),
         openapi_url=f"{api.API_PREFIX}/openapi.json",
         title="portvakt selvbetjening API",
         version="1",
@@ -48,4 +51,5 @@ def build(platform: Platform) -> FastAPI:
     for router in routers:
         app.include_router(router)
         routes.extend(router.routes)
+    install_portal(app, portal)
     return app

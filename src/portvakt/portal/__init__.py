@@ -1,0 +1,1 @@
+"""Samarbeidsportalen: the self-service web portal at `{S}/` (selvbetjening.md §8)."""
