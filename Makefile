@@ -31,14 +31,14 @@ test-postgresql: setup
 	PORTVAKT_TEST_DATABASE=postgresql $(BIN)/pytest -m "db" $(PYTEST_ARGS)
 
 lint: setup
-	$(BIN)/ruff check src tests bench examples
-	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/ruff check src tests bench examples scripts
+	$(BIN)/ruff format --check src tests bench examples scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 format: setup
-	$(BIN)/ruff format src tests bench examples
-	$(BIN)/ruff check --fix src tests bench examples
+	$(BIN)/ruff format src tests bench examples scripts
+	$(BIN)/ruff check --fix src tests bench examples scripts
 
 bench: setup
 	$(BIN)/python -m bench.testdata

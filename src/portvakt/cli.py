@@ -26,6 +26,8 @@ COMMAND_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("portvakt.maskinporten.keys_cli", "keys_app", "keys"),
     ("portvakt.registry.cli", "admin_app", "admin"),
     ("portvakt.rrh.cli", "rrh_app", "rrh"),
+    ("portvakt.krr.cli", "krr_app", "krr"),
+    ("portvakt.altinn.cli", "altinn_app", "altinn"),
     ("portvakt.audit.cli", "lookup_audit_app", "lookup-audit"),
 )
 # Single commands: (module, attribute, name).
@@ -76,6 +78,7 @@ def serve(
         workers=workers,
         log_config=None,
         access_log=False,
+        timeout_worker_healthcheck=60,  # a worker still importing on a busy host is not hung
     )
 
 

@@ -74,10 +74,27 @@ class Settings(BaseSettings):
     selvbetjening_maskinporten_issuers: CommaList = Field(default_factory=list)
 
     idporten_authenticators: CommaList = Field(default_factory=list)
+    idporten_sso_idle_seconds: int = Field(default=1800, gt=0)
+    idporten_sso_max_seconds: int = Field(default=7200, gt=0)
+    idporten_testid_suggestions: CommaList = Field(default_factory=list)
+    idporten_testid_allow_non_synthetic: bool = False
+
+    krr_idporten_issuer: str | None = None
+    krr_introspection_client_id: str | None = None
+    krr_introspection_client_secret: str | None = None
+    krr_feed_page_size: int = Field(default=1000, ge=1, le=1000)
+    krr_signing_key_file: Path | None = None
+    krr_signing_cert_chain_file: Path | None = None
+
+    smtp_url: str | None = None
+    mail_from: str = "selvbetjening@portvakt.localhost"
 
     rrh_owner_orgno: str = "974760673"
     rrh_totalbestand_time: str = Field(default="00:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
     rrh_totalbestand_dir: Path | None = None
+
+    altinn_owner_orgno: str | None = None  # default: platform_orgno (altinn.md §1)
+    altinn_max_pdp_requests: int = Field(default=1000, ge=1, le=100_000)
 
     log_format: Literal["console", "json"] | None = None
     log_level: str = "INFO"
@@ -88,6 +105,7 @@ class Settings(BaseSettings):
         "altinn_maskinporten_issuers",
         "selvbetjening_maskinporten_issuers",
         "idporten_authenticators",
+        "idporten_testid_suggestions",
         mode="before",
     )
     @classmethod
