@@ -171,6 +171,13 @@ def drop_deferred_schema(engine: Engine, tables: Sequence[Table]) -> None:
                 connection.execute(DropConstraint(fk, if_exists=True))
 
 
+def _stored_name(engine: Engine, constraint: ForeignKeyConstraint) -> str | None:
+    """The name the database holds: PostgreSQL keeps 63 characters, so SQLAlchemy shortens longer
+    conventional names with a hash suffix (`fk_…_foreig_9618`) — compare against that, not the long one."""
+    rendered = engine.dialect.identifier_preparer.format_constraint(constraint)
+    return None if rendered is None else str(rendered).strip('"')
+
+
 def restore_deferred_schema(engine: Engine, tables: Sequence[Table]) -> None:
     """Recreate whatever `drop_deferred_schema` removed (idempotent), check foreign keys on SQLite."""
     with engine.begin() as connection:
@@ -183,7 +190,7 @@ def restore_deferred_schema(engine: Engine, tables: Sequence[Table]) -> None:
             if engine.dialect.name == "postgresql":
                 fks = {fk["name"] for fk in inspector.get_foreign_keys(table.name)}
                 for fk in _foreign_keys([table]):
-                    if fk.name not in fks:
+                    if _stored_name(engine, fk) not in fks:
                         connection.execute(AddConstraint(fk))
         if engine.dialect.name == "sqlite":
             problems = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchmany(5)
