@@ -189,7 +189,11 @@ DB_FIXTURES = {"database_url", "migrated_database_url", "settings", "app", "clie
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that uses the run's database, so the PostgreSQL pass can select them (-m db)."""
+    """Mark every test that uses the run's database, so the PostgreSQL pass can select them (-m db).
+
+    The browser tests run last: Playwright's sync API keeps an event loop running on the main thread until
+    the session ends, after which no other test could start an event loop of its own."""
     for item in items:
         if DB_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.db)
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
