@@ -76,8 +76,10 @@ def utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-_OFFSET_BY_HOUR: dict[int, int] = {}
 _SHIFT: Final = {hours: timedelta(hours=hours) for hours in range(-12, 15)}
+_SUFFIX: Final = {hours: f"+{hours:02d}" if hours >= 0 else f"-{-hours:02d}" for hours in _SHIFT}
+_MINUTE_SECOND: Final = tuple(f":{minute:02d}:{second:02d}" for minute in range(60) for second in range(60))
+_HOUR_TEXT: dict[int, tuple[str, str]] = {}
 
 
 def naive_utc(moment: datetime) -> datetime:
@@ -85,15 +87,15 @@ def naive_utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _oslo_offset(moment: datetime, key: int) -> int:
-    """Europe/Oslo's offset in whole hours at a naive UTC moment; transitions fall on whole UTC hours."""
-    offset = moment.replace(tzinfo=UTC).astimezone(OSLO).utcoffset()
+def _hour_text(moment: datetime, key: int) -> tuple[str, str]:
+    """`yyyy-MM-dd'T'HH` in Europe/Oslo and the offset suffix for the UTC hour of a naive UTC moment;
+    Europe/Oslo's transitions fall on whole UTC hours, so both hold for the whole hour."""
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    offset = hour.replace(tzinfo=UTC).astimezone(OSLO).utcoffset()
     hours = int(offset.total_seconds()) // 3600 if offset is not None else 0
-    _OFFSET_BY_HOUR[key] = hours
-    return hours
-
-
-_SUFFIX: Final = {hours: f"+{hours:02d}" if hours >= 0 else f"-{-hours:02d}" for hours in _SHIFT}
+    text = ((hour + _SHIFT[hours]).isoformat(timespec="seconds")[:13], _SUFFIX[hours])
+    _HOUR_TEXT[key] = text
+    return text
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -101,10 +103,8 @@ def format_timestamp(moment: datetime) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
     key = moment.toordinal() * 24 + moment.hour
-    hours = _OFFSET_BY_HOUR.get(key)
-    if hours is None:
-        hours = _oslo_offset(moment, key)
-    return (moment + _SHIFT[hours]).isoformat(timespec="seconds") + _SUFFIX[hours]
+    head, suffix = _HOUR_TEXT.get(key) or _hour_text(moment, key)
+    return head + _MINUTE_SECOND[moment.minute * 60 + moment.second] + suffix
 
 
 def parse_timestamp(text: str) -> datetime:

@@ -89,6 +89,14 @@ def _is_identifier(value: object) -> bool:
     return isinstance(value, str) and len(value) == 11 and value.isascii() and value.isdigit()
 
 
+def _all_identifiers(values: list[Any]) -> bool:
+    """`_is_identifier` for every item, with the loops in C (the common, valid case)."""
+    if set(map(type, values)) != {str} or set(map(len, values)) != {11}:
+        return False
+    joined = "".join(values)
+    return joined.isascii() and joined.isdigit()
+
+
 def parse_personer(body: object, *, v2: bool) -> tuple[list[str], bool]:
     """§6 body rules in table order; returns the de-duplicated ids (first seen) and the v2 flag."""
     if not isinstance(body, dict):
@@ -98,9 +106,10 @@ def parse_personer(body: object, *, v2: bool) -> tuple[list[str], bool]:
         raise BadRequest(IDS_NOT_ARRAY)
     if not 1 <= len(identifiers) <= MAX_IDS:
         raise BadRequest(IDS_SIZE)
-    for index, value in enumerate(identifiers):
-        if not _is_identifier(value):
-            raise BadRequest(f"personidentifikatorer[{index}]: must be a string of exactly 11 digits")
+    if not _all_identifiers(identifiers):  # the per-item loop only to name the first bad index
+        for index, value in enumerate(identifiers):
+            if not _is_identifier(value):
+                raise BadRequest(f"personidentifikatorer[{index}]: must be a string of exactly 11 digits")
     include = False
     if v2 and "inkluderIkkeRegistrerte" in body:
         include = body["inkluderIkkeRegistrerte"]

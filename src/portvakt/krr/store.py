@@ -8,13 +8,14 @@ takes its single write lock with the first statement), so no reader sees id n+1 
 from __future__ import annotations
 
 import base64
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
 import orjson
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import DateTime, delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from portvakt.krr.model import AKTIV, PersonRecord, check_invariants
@@ -27,15 +28,38 @@ FEED_LOCK_KEY: Final = 0x4B52525F46454544  # "KRR_FEED"
 PERSON_COLUMNS: Final = tuple(krr_person.c[name] for name in PersonRecord.__dataclass_fields__)
 
 
+_PLACEHOLDER: Final = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+_COLUMN_LIST: Final = ", ".join(c.name for c in PERSON_COLUMNS)
+_SELECT_PERSONS: Final = f"SELECT {_COLUMN_LIST} FROM krr_person WHERE personidentifikator IN "  # noqa: S608
+_TIMESTAMP_INDEXES: Final = tuple(i for i, c in enumerate(PERSON_COLUMNS) if isinstance(c.type, DateTime))
+
+
+@functools.cache
+def _persons_statement(paramstyle: str, count: int) -> str:
+    return _SELECT_PERSONS + "(" + ", ".join([_PLACEHOLDER[paramstyle]] * count) + ")"
+
+
+def _sqlite_timestamps(row: Sequence[Any]) -> list[Any]:
+    """SQLite hands back the stored text (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC) at the driver level."""
+    values = list(row)
+    for index in _TIMESTAMP_INDEXES:
+        value = values[index]
+        if value is not None:
+            values[index] = datetime.fromisoformat(value)
+    return values
+
+
 async def load_persons(connection: AsyncConnection, identifiers: Sequence[str]) -> dict[str, PersonRecord]:
+    """At the driver level (no statement compilation, no result processing): the lookup's hot path."""
     found: dict[str, PersonRecord] = {}
+    paramstyle = connection.dialect.paramstyle
+    sqlite = connection.dialect.name == "sqlite"
+    from_row = PersonRecord.from_row
     for start in range(0, len(identifiers), CHUNK):
-        part = identifiers[start : start + CHUNK]
-        rows = await connection.execute(
-            select(*PERSON_COLUMNS).where(krr_person.c.personidentifikator.in_(part))
-        )
-        for row in rows:
-            record = PersonRecord.from_row(row)
+        part = tuple(identifiers[start : start + CHUNK])
+        result = await connection.exec_driver_sql(_persons_statement(paramstyle, len(part)), part)
+        for row in result.fetchall():
+            record = from_row(_sqlite_timestamps(row) if sqlite else row)
             found[record.personidentifikator] = record
     return found
 
