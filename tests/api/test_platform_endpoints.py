@@ -93,11 +93,15 @@ async def test_unknown_path_outside_every_service_is_json_404(client: httpx.Asyn
     assert response.json() == {"error": "not_found", "error_description": "No service at this path"}
 
 
+# Every service's API paths; the portal owns the rest of `/selvbetjening/` and answers browsers in HTML.
+API_PATHS = {service: f"/{service}" for service in SERVICES} | {"selvbetjening": "/selvbetjening/api/v1"}
+
+
 @pytest.mark.parametrize("service", SERVICES)
 async def test_unknown_path_inside_a_service_is_its_own_404_not_a_framework_page(
     client: httpx.AsyncClient, service: str
 ) -> None:
-    response = await client.get(f"/{service}/nowhere/at/all")
+    response = await client.get(f"{API_PATHS[service]}/nowhere/at/all")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/")
     assert "json" in response.headers["content-type"]
@@ -105,8 +109,26 @@ async def test_unknown_path_inside_a_service_is_its_own_404_not_a_framework_page
     assert "Traceback" not in response.text
 
 
-async def test_wrong_method_inside_a_service_is_405_with_allow(client: httpx.AsyncClient) -> None:
-    response = await client.post("/altinn/health")
+async def test_unknown_portal_page_is_the_portals_own_html_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/selvbetjening/nowhere/at/all")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<html lang="nb"' in response.text
+    assert "Not Found" not in response.text
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("path", "member", "expected"),
+    [
+        ("/maskinporten/health", "error", "method_not_allowed"),  # OAuth-style JSON errors
+        ("/altinn/health", "status", 405),  # Altinn 3 answers with RFC 7807 ProblemDetails
+    ],
+)
+async def test_wrong_method_inside_a_service_is_405_with_allow(
+    client: httpx.AsyncClient, path: str, member: str, expected: object
+) -> None:
+    response = await client.post(path)
     assert response.status_code == 405
     assert response.headers["allow"] == "GET"
-    assert response.json()["error"] == "method_not_allowed"
+    assert response.json()[member] == expected
