@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import re
@@ -37,7 +36,7 @@ class AuditKey:
 
     def digest(self, identifier: str) -> str:
         """Lowercase hex HMAC-SHA256 of the ASCII identifier."""
-        return hmac.new(self.secret, identifier.encode("ascii"), hashlib.sha256).hexdigest()
+        return hmac.digest(self.secret, identifier.encode("ascii"), "sha256").hex()
 
     def __repr__(self) -> str:
         return f"AuditKey(key_id={self.key_id!r})"

@@ -17,10 +17,9 @@ from starlette.responses import Response
 from structlog.typing import FilteringBoundLogger
 
 from portvakt.audit.keys import AuditKeys
-from portvakt.audit.repository import LookupAuditEvent
+from portvakt.audit.repository import LookupAuditEvent, write_event
 from portvakt.krr import store
 from portvakt.krr.access import Caller, TokenGate, parties, require_any
-from portvakt.krr.audit import write_lookup_event
 from portvakt.krr.errors import (
     HSTS,
     NO_CACHE_HEADERS,
@@ -180,7 +179,7 @@ def build_router(context: KrrContext) -> APIRouter:  # one closure per endpoint
             raise InternalFailure(detail="audit keys not loaded")
         try:
             async with context.service.gate(), context.service.database.engine.begin() as connection:
-                await write_lookup_event(connection, event, keys)
+                await write_event(connection, event, keys)
         except Exception as exc:
             log().error("lookup_audit_write_failed", error=type(exc).__name__)
             raise InternalFailure(detail="lookup audit write failed") from exc
