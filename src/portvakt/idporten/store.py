@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import Column, Row, Table, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portvakt.idporten.protocol import AuthorizationRequest, AuthResult, Parameters, SessionState
@@ -137,6 +137,16 @@ class IdportenStore:
         self.database = database
         self._pairwise: bytes | None = None
 
+    async def _insert(self, table: Table, **values: Any) -> None:
+        """One row, in a transaction of its own."""
+        async with self.database.engine.begin() as connection:
+            await connection.execute(insert(table).values(**values))
+
+    async def _row(self, key: Column[Any], value: object) -> Row[Any] | None:
+        """The row of `key`'s table whose `key` equals `value`."""
+        async with self.database.engine.connect() as connection:
+            return (await connection.execute(select(key.table).where(key == value))).first()
+
     # -- installation secret -----------------------------------------------------------------------------
 
     async def pairwise_secret(self) -> bytes:
@@ -165,16 +175,14 @@ class IdportenStore:
     # -- PAR ---------------------------------------------------------------------------------------------
 
     async def save_par(self, uri_hash: str, client_id: str, parameters: Parameters, expires_at: int) -> None:
-        async with self.database.engine.begin() as connection:
-            await connection.execute(
-                insert(idporten_par).values(
-                    request_uri_hash=uri_hash,
-                    client_id=client_id,
-                    parameters=_dumps(parameters.as_json()),
-                    expires_at=expires_at,
-                    used=False,
-                )
-            )
+        await self._insert(
+            idporten_par,
+            request_uri_hash=uri_hash,
+            client_id=client_id,
+            parameters=_dumps(parameters.as_json()),
+            expires_at=expires_at,
+            used=False,
+        )
 
     async def take_par(self, uri_hash: str, client_id: str, now: int) -> Parameters | None:
         """The pushed parameters if known, unexpired, unused and issued to `client_id`; marks it used."""
@@ -200,25 +208,18 @@ class IdportenStore:
     async def create_transaction(
         self, tx: str, request: AuthorizationRequest, csrf: str, expires_at: int
     ) -> None:
-        async with self.database.engine.begin() as connection:
-            await connection.execute(
-                insert(idporten_transactions).values(
-                    tx=tx,
-                    client_id=request.client_id,
-                    request=_dumps(request.as_json()),
-                    csrf=csrf,
-                    expires_at=expires_at,
-                    completed=False,
-                )
-            )
+        await self._insert(
+            idporten_transactions,
+            tx=tx,
+            client_id=request.client_id,
+            request=_dumps(request.as_json()),
+            csrf=csrf,
+            expires_at=expires_at,
+            completed=False,
+        )
 
     async def transaction(self, tx: str) -> Transaction | None:
-        async with self.database.engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    select(idporten_transactions).where(idporten_transactions.c.tx == tx)
-                )
-            ).first()
+        row = await self._row(idporten_transactions.c.tx, tx)
         if row is None:
             return None
         return Transaction(
@@ -262,33 +263,26 @@ class IdportenStore:
     # -- SSO sessions ------------------------------------------------------------------------------------
 
     async def session_by_cookie(self, cookie_hash: str) -> SessionState | None:
-        async with self.database.engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    select(sso_sessions).where(sso_sessions.c.cookie_hash == cookie_hash)
-                )
-            ).first()
+        row = await self._row(sso_sessions.c.cookie_hash, cookie_hash)
         return _session(row) if row is not None else None
 
     async def create_session(self, session: SessionState, cookie_hash: str) -> None:
         auth = session.auth
-        async with self.database.engine.begin() as connection:
-            await connection.execute(
-                insert(sso_sessions).values(
-                    sid=session.sid,
-                    cookie_hash=cookie_hash,
-                    pid=auth.pid,
-                    acr=auth.acr,
-                    amr=_dumps(list(auth.amr)),
-                    auth_time=auth.auth_time,
-                    given_name=auth.given_name,
-                    family_name=auth.family_name,
-                    locale=session.locale,
-                    created=session.created,
-                    last_seen=session.last_seen,
-                    clients=_dumps(list(session.clients)),
-                )
-            )
+        await self._insert(
+            sso_sessions,
+            sid=session.sid,
+            cookie_hash=cookie_hash,
+            pid=auth.pid,
+            acr=auth.acr,
+            amr=_dumps(list(auth.amr)),
+            auth_time=auth.auth_time,
+            given_name=auth.given_name,
+            family_name=auth.family_name,
+            locale=session.locale,
+            created=session.created,
+            last_seen=session.last_seen,
+            clients=_dumps(list(session.clients)),
+        )
 
     async def step_up_session(self, sid: str, auth: AuthResult, now: int) -> None:
         async with self.database.engine.begin() as connection:
@@ -327,24 +321,17 @@ class IdportenStore:
     async def save_code(
         self, code_hash: str, client_id: str, details: Mapping[str, Any], expires_at: int
     ) -> None:
-        async with self.database.engine.begin() as connection:
-            await connection.execute(
-                insert(idporten_codes).values(
-                    code_hash=code_hash,
-                    client_id=client_id,
-                    details=_dumps(dict(details)),
-                    expires_at=expires_at,
-                    used=False,
-                )
-            )
+        await self._insert(
+            idporten_codes,
+            code_hash=code_hash,
+            client_id=client_id,
+            details=_dumps(dict(details)),
+            expires_at=expires_at,
+            used=False,
+        )
 
     async def code(self, code_hash: str) -> CodeRecord | None:
-        async with self.database.engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    select(idporten_codes).where(idporten_codes.c.code_hash == code_hash)
-                )
-            ).first()
+        row = await self._row(idporten_codes.c.code_hash, code_hash)
         if row is None:
             return None
         return CodeRecord(
@@ -385,12 +372,7 @@ class IdportenStore:
     # -- grants and tokens -------------------------------------------------------------------------------
 
     async def grant(self, grant_id: str) -> GrantRecord | None:
-        async with self.database.engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    select(idporten_grants).where(idporten_grants.c.grant_id == grant_id)
-                )
-            ).first()
+        row = await self._row(idporten_grants.c.grant_id, grant_id)
         return _grant(row) if row is not None else None
 
     async def grants_of_session(self, sid: str) -> list[GrantRecord]:
@@ -425,27 +407,20 @@ class IdportenStore:
         expires_at: int,
         claims: Mapping[str, Any] | None,
     ) -> None:
-        async with self.database.engine.begin() as connection:
-            await connection.execute(
-                insert(idporten_access_tokens).values(
-                    token_hash=token_hash,
-                    grant_id=grant.grant_id,
-                    client_id=grant.client_id,
-                    kind=kind,
-                    pid=grant.pid,
-                    expires_at=expires_at,
-                    revoked=False,
-                    claims=_dumps(dict(claims)) if claims is not None else None,
-                )
-            )
+        await self._insert(
+            idporten_access_tokens,
+            token_hash=token_hash,
+            grant_id=grant.grant_id,
+            client_id=grant.client_id,
+            kind=kind,
+            pid=grant.pid,
+            expires_at=expires_at,
+            revoked=False,
+            claims=_dumps(dict(claims)) if claims is not None else None,
+        )
 
     async def access_token(self, token_hash: str) -> AccessRecord | None:
-        async with self.database.engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    select(idporten_access_tokens).where(idporten_access_tokens.c.token_hash == token_hash)
-                )
-            ).first()
+        row = await self._row(idporten_access_tokens.c.token_hash, token_hash)
         if row is None:
             return None
         claims = orjson.loads(row.claims) if row.claims is not None else None
@@ -454,24 +429,17 @@ class IdportenStore:
     async def save_refresh_token(
         self, token_hash: str, grant_id: str, client_id: str, expires_at: int
     ) -> None:
-        async with self.database.engine.begin() as connection:
-            await connection.execute(
-                insert(idporten_refresh_tokens).values(
-                    token_hash=token_hash,
-                    grant_id=grant_id,
-                    client_id=client_id,
-                    expires_at=expires_at,
-                    rotated=False,
-                )
-            )
+        await self._insert(
+            idporten_refresh_tokens,
+            token_hash=token_hash,
+            grant_id=grant_id,
+            client_id=client_id,
+            expires_at=expires_at,
+            rotated=False,
+        )
 
     async def refresh_token(self, token_hash: str) -> RefreshRecord | None:
-        async with self.database.engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    select(idporten_refresh_tokens).where(idporten_refresh_tokens.c.token_hash == token_hash)
-                )
-            ).first()
+        row = await self._row(idporten_refresh_tokens.c.token_hash, token_hash)
         if row is None:
             return None
         return RefreshRecord(row.grant_id, row.client_id, row.expires_at, bool(row.rotated))
